@@ -1,0 +1,267 @@
+// GEMM: oneDNN matmul for f32, bf16 and int8; a blocked OpenMP loop for f64,
+// which oneDNN does not offer.
+//
+// Row-major op(A) (m x k) and op(B) (k x n) are described to oneDNN as plain
+// 2-D tensors whose strides carry both the leading dimension and the
+// transpose, so no data is ever copied or transposed by the driver.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "cpu_internal.hpp"
+
+namespace chipcert::cpu {
+namespace {
+
+using dnnl::memory;
+
+/// Elements spanned by a row-major rows x cols matrix with leading dim ld.
+uint64_t span_elems(int64_t rows, int64_t cols, int64_t ld) {
+  if (rows == 0 || cols == 0) return 0;
+  uint64_t body = checked_bytes(uint64_t(rows - 1), uint64_t(ld));
+  if (__builtin_add_overflow(body, uint64_t(cols), &body))
+    throw Error(CC_ERR_INVALID_ARGUMENT, "GEMM shape too large");
+  return body;
+}
+
+void check_ld(const char* name, int64_t ld, int64_t cols) {
+  if (ld < std::max<int64_t>(1, cols))
+    throw Error(CC_ERR_INVALID_ARGUMENT, std::string("GEMM ") + name + " = " + std::to_string(ld) +
+                                             " is smaller than the " + std::to_string(cols) +
+                                             " columns of the stored matrix");
+}
+
+/// Shape checks and buffer sizes shared by every GEMM implementation. Also
+/// handles the shapes where no product is needed (BLAS semantics: with
+/// alpha == 0 or k == 0, C = beta * C and A, B are not read; beta == 0 means
+/// C is not read either, so NaNs in it do not survive).
+class GemmBase : public Kernel {
+ protected:
+  GemmBase(const cc_gemm_params& g, uint64_t in_size, uint64_t out_size) : g_(g) {
+    if (g.m < 0 || g.n < 0 || g.k < 0)
+      throw Error(CC_ERR_INVALID_ARGUMENT, "GEMM m, n, k must be >= 0");
+    if (g.trans_a > 1 || g.trans_b > 1)
+      throw Error(CC_ERR_INVALID_ARGUMENT, "GEMM trans_a and trans_b must be 0 or 1");
+    // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k).
+    const int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
+    const int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
+    check_ld("lda", g.lda, a_cols);
+    check_ld("ldb", g.ldb, b_cols);
+    check_ld("ldc", g.ldc, g.n);
+    args_ = {{"A", checked_bytes(span_elems(a_rows, a_cols, g.lda), in_size)},
+             {"B", checked_bytes(span_elems(b_rows, b_cols, g.ldb), in_size)},
+             {"C", checked_bytes(span_elems(g.m, g.n, g.ldc), out_size)}};
+  }
+
+  /// True when C = beta * C is the whole job.
+  bool no_product() const { return g_.m == 0 || g_.n == 0 || g_.k == 0 || g_.alpha == 0; }
+
+  template <class T>
+  void scale_c(T* c) const {
+    for (int64_t i = 0; i < g_.m; ++i)
+      for (int64_t j = 0; j < g_.n; ++j) {
+        T& v = c[i * g_.ldc + j];
+        v = g_.beta == 0 ? T(0) : static_cast<T>(g_.beta * double(v));
+      }
+  }
+
+  cc_gemm_params g_;
+};
+
+/// f32, bf16 -> f32 and s8 x s8 -> s32 through one oneDNN matmul primitive,
+/// created once here; launches only swap the data pointers in.
+class DnnlGemm final : public GemmBase {
+ public:
+  DnnlGemm(Device& dev, const cc_gemm_params& g, memory::data_type in, memory::data_type out)
+      : GemmBase(g, memory::data_type_size(in), memory::data_type_size(out)),
+        stream_(dev.stream()),
+        out_(out) {
+    if (no_product()) return;
+    const memory::desc a_md({g.m, g.k}, in,
+                            g.trans_a ? memory::dims{1, g.lda} : memory::dims{g.lda, 1});
+    const memory::desc b_md({g.k, g.n}, in,
+                            g.trans_b ? memory::dims{1, g.ldb} : memory::dims{g.ldb, 1});
+    const memory::desc c_md({g.m, g.n}, out, memory::dims{g.ldc, 1});
+    dnnl::primitive_attr attr;
+    // A user scratchpad is allocated once here instead of on every launch.
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (g.alpha != 1) attr.set_output_scales(0, {static_cast<float>(g.alpha)});
+    if (g.beta != 0) {
+      dnnl::post_ops ops;
+      ops.append_sum(static_cast<float>(g.beta));  // dst = alpha * A*B + beta * dst
+      attr.set_post_ops(ops);
+    }
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, dev.engine());
+    prim_ = dnnl::matmul(pd);
+    a_ = memory(a_md, dev.engine(), DNNL_MEMORY_NONE);
+    b_ = memory(b_md, dev.engine(), DNNL_MEMORY_NONE);
+    c_ = memory(c_md, dev.engine(), DNNL_MEMORY_NONE);
+    scratch_ = memory(pd.scratchpad_desc(), dev.engine());
+  }
+
+  void run(void* const* data) override {
+    if (no_product()) {
+      if (out_ == memory::data_type::s32)
+        scale_c(static_cast<int32_t*>(data[2]));
+      else
+        scale_c(static_cast<float*>(data[2]));
+      return;
+    }
+    a_.set_data_handle(data[0]);
+    b_.set_data_handle(data[1]);
+    c_.set_data_handle(data[2]);
+    prim_.execute(stream_, {{DNNL_ARG_SRC, a_},
+                            {DNNL_ARG_WEIGHTS, b_},
+                            {DNNL_ARG_DST, c_},
+                            {DNNL_ARG_SCRATCHPAD, scratch_}});
+    stream_.wait();
+  }
+
+ private:
+  dnnl::stream& stream_;
+  memory::data_type out_;
+  dnnl::matmul prim_;
+  memory a_, b_, c_, scratch_;
+};
+
+// ---- f64 ------------------------------------------------------------------
+
+// Register block (MR x NR accumulators: 16 zmm registers with AVX-512) and
+// cache blocks: a KC x NC panel of B stays in L2, an MC x KC panel of A in L1/L2.
+constexpr int kMR = 8, kNR = 16;
+constexpr int64_t kMC = 128, kNC = 256, kKC = 256;
+
+/// acc[MR][NR] = sum over p < kc of a[p][r] * b[p][j] on packed panels.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void micro_f64(
+    int64_t kc, const double* __restrict a, const double* __restrict b, double* __restrict out) {
+  double acc[kMR][kNR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int r = 0; r < kMR; ++r) {
+      const double av = a[p * kMR + r];
+#pragma omp simd
+      for (int j = 0; j < kNR; ++j) acc[r][j] += av * b[p * kNR + j];
+    }
+  }
+  std::memcpy(out, acc, sizeof acc);
+}
+
+/// A BLIS-style loop nest. For each NC-wide column block and KC-deep slice
+/// the team packs the B panel once, into shared space ([nc/NR][kc][NR]); then
+/// each thread takes MC-row blocks of C, packs its A block ([mc/MR][kc][MR])
+/// and runs the micro-kernel over it. So B is packed once in all, A once per
+/// column block, and both are read contiguously. Packing pads with zeros to
+/// whole register blocks; only the valid part is written back.
+class F64Gemm final : public GemmBase {
+ public:
+  F64Gemm(Device& dev, const cc_gemm_params& g)
+      : GemmBase(g, sizeof(double), sizeof(double)), threads_(dev.threads()) {
+    // Row blocks of at most kMC rows, yet one per thread when m is small.
+    const int64_t per_thread = (g.m + threads_ - 1) / threads_;
+    mc_ = std::clamp<int64_t>((per_thread + kMR - 1) / kMR * kMR, kMR, kMC);
+    bpack_.resize(size_t(kKC * kNC));
+    apack_.resize(size_t(threads_) * kApack);
+  }
+
+  void run(void* const* data) override {
+    const auto* A = static_cast<const double*>(data[0]);
+    const auto* B = static_cast<const double*>(data[1]);
+    auto* C = static_cast<double*>(data[2]);
+    if (no_product()) return scale_c(C);
+    const int64_t mt = (g_.m + mc_ - 1) / mc_;
+    double* bp = bpack_.data();
+#pragma omp parallel num_threads(threads_)
+    {
+      double* ap = apack_.data() + size_t(omp_get_thread_num()) * kApack;
+      for (int64_t j0 = 0; j0 < g_.n; j0 += kNC) {
+        const int64_t nc = std::min(kNC, g_.n - j0);
+        for (int64_t p0 = 0; p0 < g_.k; p0 += kKC) {
+          const int64_t kc = std::min(kKC, g_.k - p0);
+#pragma omp for schedule(static)
+          for (int64_t jr = 0; jr < nc; jr += kNR)
+            for (int64_t p = 0; p < kc; ++p)
+              for (int j = 0; j < kNR; ++j)
+                bp[jr * kc + p * kNR + j] = jr + j < nc ? b_at(B, p0 + p, j0 + jr + j) : 0.0;
+                // The implicit barriers: the panel is complete before anyone reads
+                // it, and nobody still reads it when the next one is packed.
+#pragma omp for schedule(static)
+          for (int64_t ib = 0; ib < mt; ++ib) block(A, C, ib * mc_, j0, nc, p0, kc, bp, ap);
+        }
+      }
+    }
+  }
+
+ private:
+  static constexpr size_t kApack = size_t(kMC * kKC + kMR * kNR);  // A block + accumulators
+
+  void block(const double* A, double* C, int64_t i0, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+             const double* bp, double* ap) const {
+    const int64_t mc = std::min(mc_, g_.m - i0);
+    double* acc = ap + kMC * kKC;
+    for (int64_t ir = 0; ir < mc; ir += kMR)
+      for (int64_t p = 0; p < kc; ++p)
+        for (int r = 0; r < kMR; ++r)
+          ap[ir * kc + p * kMR + r] = ir + r < mc ? a_at(A, i0 + ir + r, p0 + p) : 0.0;
+    for (int64_t ir = 0; ir < mc; ir += kMR)
+      for (int64_t jr = 0; jr < nc; jr += kNR) {
+        micro_f64(kc, ap + ir * kc, bp + jr * kc, acc);
+        const int64_t rows = std::min<int64_t>(kMR, mc - ir),
+                      cols = std::min<int64_t>(kNR, nc - jr);
+        for (int64_t r = 0; r < rows; ++r) {
+          double* c = C + (i0 + ir + r) * g_.ldc + j0 + jr;
+          const double* s = acc + r * kNR;
+          if (p0 > 0 || g_.beta == 1) {
+            for (int64_t j = 0; j < cols; ++j) c[j] += g_.alpha * s[j];
+          } else if (g_.beta == 0) {
+            for (int64_t j = 0; j < cols; ++j) c[j] = g_.alpha * s[j];
+          } else {
+            for (int64_t j = 0; j < cols; ++j) c[j] = g_.alpha * s[j] + g_.beta * c[j];
+          }
+        }
+      }
+  }
+
+  double a_at(const double* A, int64_t i, int64_t p) const {
+    return g_.trans_a ? A[p * g_.lda + i] : A[i * g_.lda + p];
+  }
+  double b_at(const double* B, int64_t p, int64_t j) const {
+    return g_.trans_b ? B[j * g_.ldb + p] : B[p * g_.ldb + j];
+  }
+
+  int threads_;
+  int64_t mc_ = kMC;
+  std::vector<double> bpack_;  // shared B panel, reused by every launch
+  std::vector<double> apack_;  // per-thread A blocks and accumulators
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_gemm_kernel(Device& dev, const cc_op_desc& op) {
+  const cc_gemm_params& g = op.u.gemm;
+  using dt = memory::data_type;
+  const uint32_t in = op.dtype, acc = op.acc_dtype;
+  const std::string pair = std::string(dtype_name(in)) + "/" + dtype_name(acc);
+  try {
+    if (in == CC_DTYPE_F32 && acc == CC_DTYPE_F32)
+      return std::make_unique<DnnlGemm>(dev, g, dt::f32, dt::f32);
+    if (in == CC_DTYPE_BF16 && acc == CC_DTYPE_F32)
+      return std::make_unique<DnnlGemm>(dev, g, dt::bf16, dt::f32);
+    if (in == CC_DTYPE_I8 && acc == CC_DTYPE_I32) {
+      // Keep integer GEMM exact: oneDNN would apply alpha and beta in float
+      // and round back to s32.
+      if (g.alpha != 1 || (g.beta != 0 && g.beta != 1))
+        throw Error(CC_ERR_UNSUPPORTED, "i8/i32 GEMM supports only alpha = 1 and beta = 0 or 1");
+      return std::make_unique<DnnlGemm>(dev, g, dt::s8, dt::s32);
+    }
+  } catch (const dnnl::error& e) {
+    throw Error(e.status == dnnl_unimplemented ? CC_ERR_UNSUPPORTED : CC_ERR_DEVICE,
+                "oneDNN matmul for " + pair + " GEMM: " + e.what());
+  }
+  if (in == CC_DTYPE_F64 && acc == CC_DTYPE_F64) return std::make_unique<F64Gemm>(dev, g);
+  throw Error(CC_ERR_UNSUPPORTED, "GEMM dtype/acc_dtype " + pair +
+                                      " is not supported; supported: f32/f32, f64/f64, "
+                                      "bf16/f32, i8/i32");
+}
+
+}  // namespace chipcert::cpu

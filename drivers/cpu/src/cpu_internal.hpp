@@ -1,0 +1,141 @@
+// Internal types of the CPU driver. Nothing here crosses the C ABI: the ABI's
+// opaque handles (cc_device, cc_buffer, cc_kernel) are reinterpret_casts of the
+// classes below. We deliberately do not define `struct cc_device` & co. here:
+// other built-in drivers linked into the same binary would define them too,
+// which would violate the one-definition rule.
+#pragma once
+
+#include <chipcert/driver.h>
+#include <hwloc.h>
+
+#include <cstdint>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace chipcert::cpu {
+
+/// A failure that crosses the ABI as `status()`, with `what()` as last_error.
+class Error : public std::runtime_error {
+ public:
+  Error(cc_status status, const std::string& what) : std::runtime_error(what), status_(status) {}
+  cc_status status() const noexcept { return status_; }
+
+ private:
+  cc_status status_;
+};
+
+/// Immutable facts about the host, gathered once per process.
+struct HostInfo {
+  std::string model;       ///< hwloc CPUModel, trimmed ("" if unknown)
+  std::string vendor_raw;  ///< hwloc CPUVendor, e.g. "AuthenticAMD"
+  std::string vendor;      ///< readable vendor, e.g. "AMD (AuthenticAMD)"
+  uint64_t memory_bytes = 0;
+  uint32_t cores = 0;      ///< physical cores, >= 1
+  uint32_t clock_mhz = 0;  ///< nominal maximum clock, 0 if unknown
+  std::string problem;     ///< why hwloc could not be used, "" when it could
+};
+
+/// The host snapshot; computed on first call, thread-safe, never throws.
+const HostInfo& host_info();
+
+/// Current clock of cpu0 in MHz, or a negative value when unreadable.
+double current_clock_mhz();
+/// Highest temperature any hwmon sensor reports, or negative when none.
+double max_temperature_c();
+
+/// Host memory standing in for device memory. 64-byte aligned (2 MiB for
+/// large buffers); data is null only when bytes == 0.
+struct Buffer {
+  void* data = nullptr;
+  uint64_t bytes = 0;
+  ~Buffer();
+};
+
+/// One argument a kernel expects: its name (for messages) and minimum size.
+struct ArgSpec {
+  const char* name;
+  uint64_t bytes;
+};
+
+/// A prepared op. launch() checks the buffers against args() before run().
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  /// The arguments in the order the op kind documents.
+  const std::vector<ArgSpec>& args() const { return args_; }
+  /// Executes synchronously. `data[i]` points at >= args()[i].bytes bytes.
+  virtual void run(void* const* data) = 0;
+
+ protected:
+  std::vector<ArgSpec> args_;
+};
+
+class Device;
+
+/// Kernel for CC_OP_GEMM; throws Error(CC_ERR_UNSUPPORTED / INVALID_ARGUMENT).
+std::unique_ptr<Kernel> make_gemm_kernel(Device& dev, const cc_op_desc& op);
+/// Kernel for the CC_OP_STREAM_* kinds; throws like make_gemm_kernel.
+std::unique_ptr<Kernel> make_stream_kernel(Device& dev, const cc_op_desc& op);
+
+/// The whole host as one device. Owns every buffer and kernel made on it.
+/// Not thread-safe: the ABI forbids concurrent calls for one device.
+class Device {
+ public:
+  /// Loads the topology and pins this thread's OpenMP team (see pin_threads).
+  Device();
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  /// Allocates `bytes` (0 is allowed); throws Error(CC_ERR_OUT_OF_MEMORY).
+  Buffer* alloc(uint64_t bytes);
+  void free(Buffer* buf) { buffers_.erase(buf); }
+  /// Returns `buf` if it is a live buffer of this device, else throws.
+  Buffer& buffer(const void* buf, const char* what) const;
+
+  Kernel* add_kernel(std::unique_ptr<Kernel> kernel);
+  void release(Kernel* kernel) { kernels_.erase(kernel); }
+  /// Returns `k` if it is a live kernel of this device, else throws.
+  Kernel& kernel(const void* k) const;
+
+  /// OpenMP team size: one thread per physical core.
+  int threads() const { return threads_; }
+  /// Makes sure the calling thread's OpenMP team is sized and pinned. GOMP
+  /// keeps one thread pool per calling thread, so a launch from a new thread
+  /// needs pinning again. Cheap when nothing changed.
+  void ensure_pinned() {
+    if (pinned_for_ != std::this_thread::get_id()) pin_threads();
+  }
+
+  const dnnl::engine& engine() const { return engine_; }
+  dnnl::stream& stream() { return stream_; }
+
+  std::string last_error;  ///< what last_error(dev) returns
+
+ private:
+  void pin_threads();
+
+  hwloc_topology_t topology_ = nullptr;
+  int threads_ = 1;
+  std::thread::id pinned_for_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  // Kernels hold oneDNN primitives: declared after the engine so they die first.
+  std::unordered_map<const void*, std::unique_ptr<Buffer>> buffers_;
+  std::unordered_map<const void*, std::unique_ptr<Kernel>> kernels_;
+};
+
+/// Size in bytes of one element of `dtype`, 0 for unknown values.
+uint64_t dtype_size(uint32_t dtype);
+/// A short name of `dtype` for messages, e.g. "f32".
+const char* dtype_name(uint32_t dtype);
+
+/// a * b * c in uint64 or throws Error(CC_ERR_INVALID_ARGUMENT) on overflow.
+uint64_t checked_bytes(uint64_t a, uint64_t b, uint64_t c = 1);
+
+}  // namespace chipcert::cpu

@@ -1,0 +1,50 @@
+#pragma once
+/// The runner: every case of a plan on its device, timed by Google Benchmark,
+/// verified before and after timing, turned into result rows. It never throws
+/// for a case: driver errors, unsupported ops and wrong outputs become rows
+/// with a status and a reason.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "chipcert/harness/discovery.hpp"
+#include "chipcert/harness/suite.hpp"
+#include "chipcert/results/model.hpp"
+
+namespace chipcert::harness {
+
+/// One case of the plan: a suite case on one device.
+struct PlannedCase {
+  const SuiteCase* suite_case = nullptr;
+  const DeviceEntry* device = nullptr;
+  std::string id;  ///< "<workload>/<label>/<dtype>@<device>"
+};
+
+/// Suite x devices, device-major so each device is opened once.
+std::vector<PlannedCase> plan_cases(const Suite& suite,
+                                    const std::vector<const DeviceEntry*>& devices);
+
+struct RunOptions {
+  uint64_t seed = 1;
+  RunRules rules;
+};
+
+/// Told about progress; called on the runner's thread.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void case_started(size_t index, size_t total, const PlannedCase& c) = 0;
+  /// The row is final; the observer persists it.
+  virtual void case_finished(size_t index, size_t total, const results::Case& row) = 0;
+};
+
+/// Run every planned case in order.
+void run_cases(const std::vector<PlannedCase>& plan, const RunOptions& options,
+               RunObserver& observer);
+
+/// Run one case on an already-open device (exposed for tests).
+results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options);
+
+}  // namespace chipcert::harness

@@ -1,0 +1,414 @@
+// JSON -> model, strictly: exact types, every required field, no unknown
+// field, no duplicate key, cross-references checked. Every failure is a
+// ParseError "<source>: <pointer>: expected <what>, found <what>".
+
+#include <cmath>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chipcert/results/json.hpp"
+#include "json_internal.hpp"
+
+namespace chipcert::results {
+
+using nlohmann::json;
+
+namespace {
+
+using detail::child;
+using detail::describe;
+using detail::fail;
+
+// ---------------------------------------------------------------------------
+// Typed scalar readers. `what` is the expectation as the message states it.
+
+std::string read_string(const json& j, std::string_view src, const std::string& ptr) {
+  if (!j.is_string()) fail(src, ptr, "a string", describe(j));
+  return j.get<std::string>();
+}
+
+bool read_bool(const json& j, std::string_view src, const std::string& ptr) {
+  if (!j.is_boolean()) fail(src, ptr, "a boolean", describe(j));
+  return j.get<bool>();
+}
+
+uint64_t read_u64(const json& j, std::string_view src, const std::string& ptr,
+                  uint64_t max = std::numeric_limits<uint64_t>::max()) {
+  // nlohmann stores every non-negative integer literal as number_unsigned.
+  if (!j.is_number_unsigned() || j.get<uint64_t>() > max) {
+    fail(src, ptr, "an integer in [0, " + std::to_string(max) + "]", describe(j));
+  }
+  return j.get<uint64_t>();
+}
+
+int read_int(const json& j, std::string_view src, const std::string& ptr, int min) {
+  constexpr int64_t kMax = std::numeric_limits<int>::max();
+  const bool ok = (j.is_number_unsigned() && j.get<uint64_t>() <= static_cast<uint64_t>(kMax)) ||
+                  (j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() >= min);
+  if (!ok) {
+    fail(src, ptr, "an integer in [" + std::to_string(min) + ", " + std::to_string(kMax) + "]",
+         describe(j));
+  }
+  return static_cast<int>(j.get<int64_t>());
+}
+
+enum class Sign { Any, NonNegative };
+
+double read_double(const json& j, std::string_view src, const std::string& ptr,
+                   Sign sign = Sign::NonNegative) {
+  const char* what = sign == Sign::Any ? "a finite number" : "a non-negative finite number";
+  if (!j.is_number()) fail(src, ptr, what, describe(j));
+  const double d = j.get<double>();
+  if (!std::isfinite(d) || (sign == Sign::NonNegative && d < 0)) fail(src, ptr, what, describe(j));
+  return d;
+}
+
+std::string read_enum(const json& j, std::string_view src, const std::string& ptr,
+                      std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "\"" : ", \"") + std::string(a) + "\"";
+  if (!j.is_string()) fail(src, ptr, "one of " + list, describe(j));
+  const auto& s = j.get_ref<const std::string&>();
+  for (const char* a : allowed) {
+    if (s == a) return s;
+  }
+  fail(src, ptr, "one of " + list, describe(j));
+}
+
+// ---------------------------------------------------------------------------
+// Strict object access: unknown keys are rejected up front, then each
+// required field is fetched by name (missing -> error naming it).
+
+class Obj {
+ public:
+  Obj(const json& j, std::string_view src, std::string ptr, const char* what,
+      std::initializer_list<std::string_view> known)
+      : j_(j), src_(src), ptr_(std::move(ptr)) {
+    if (!j.is_object()) fail(src_, ptr_, std::string(what) + " (an object)", describe(j));
+    for (const auto& [key, value] : j.items()) {
+      bool found = false;
+      for (auto k : known) found = found || k == key;
+      if (!found) {
+        std::string names;
+        for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+        fail(src_, child(ptr_, key),
+             "one of the fields of " + std::string(what) + " (" + names + ")",
+             "unknown field " + detail::quote_short(key));
+      }
+    }
+  }
+
+  /// The member `key`, which must be present. `expect` describes it for the message.
+  const json& at(std::string_view key, const char* expect) const {
+    auto it = j_.find(key);
+    if (it == j_.end()) fail(src_, ptr(key), std::string(expect) + " (required field)", "nothing");
+    return *it;
+  }
+  const json* optional(std::string_view key) const {
+    auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  std::string ptr(std::string_view key) const { return child(ptr_, key); }
+  std::string_view src() const { return src_; }
+
+  std::string str(std::string_view key) const {
+    return read_string(at(key, "a string"), src_, ptr(key));
+  }
+  bool boolean(std::string_view key) const {
+    return read_bool(at(key, "a boolean"), src_, ptr(key));
+  }
+  uint64_t u64(std::string_view key, uint64_t max = std::numeric_limits<uint64_t>::max()) const {
+    return read_u64(at(key, "an integer"), src_, ptr(key), max);
+  }
+  int i32(std::string_view key, int min = 0) const {
+    return read_int(at(key, "an integer"), src_, ptr(key), min);
+  }
+  double num(std::string_view key, Sign sign = Sign::NonNegative) const {
+    return read_double(at(key, "a number"), src_, ptr(key), sign);
+  }
+  const json& array(std::string_view key) const {
+    const json& a = at(key, "an array");
+    if (!a.is_array()) fail(src_, ptr(key), "an array", describe(a));
+    return a;
+  }
+  const json& object(std::string_view key) const {
+    const json& o = at(key, "an object");
+    if (!o.is_object()) fail(src_, ptr(key), "an object", describe(o));
+    return o;
+  }
+  std::vector<std::string> strings(std::string_view key) const {
+    const json& a = array(key);
+    std::vector<std::string> out;
+    out.reserve(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      out.push_back(read_string(a[i], src_, child(ptr(key), i)));
+    return out;
+  }
+
+ private:
+  const json& j_;
+  std::string_view src_;
+  std::string ptr_;
+};
+
+SuiteRef suite_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a suite", {"name", "version"});
+  return {o.str("name"), o.str("version")};
+}
+
+Cache cache_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a cache", {"level", "type", "size_bytes", "count"});
+  Cache c;
+  c.level = o.i32("level");
+  c.type = o.str("type");
+  c.size_bytes = o.u64("size_bytes");
+  c.count = o.i32("count");
+  return c;
+}
+
+Host host_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a host",
+        {"cpu_vendor", "cpu_model", "packages", "cores", "pus", "numa_nodes", "memory_bytes",
+         "caches", "os", "kernel", "arch", "hostname"});
+  Host h;
+  h.cpu_vendor = o.str("cpu_vendor");
+  h.cpu_model = o.str("cpu_model");
+  h.packages = o.i32("packages");
+  h.cores = o.i32("cores");
+  h.pus = o.i32("pus");
+  h.numa_nodes = o.i32("numa_nodes");
+  h.memory_bytes = o.u64("memory_bytes");
+  const json& caches = o.array("caches");
+  for (std::size_t i = 0; i < caches.size(); ++i) {
+    h.caches.push_back(cache_from(caches[i], src, child(o.ptr("caches"), i)));
+  }
+  h.os = o.str("os");
+  h.kernel = o.str("kernel");
+  h.arch = o.str("arch");
+  h.hostname = o.str("hostname");
+  return h;
+}
+
+Device device_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a device",
+        {"id", "driver", "driver_version", "driver_source", "kind", "vendor", "name",
+         "runtime_version", "uuid", "serial", "pci_bus_id", "numa_node", "memory_bytes",
+         "compute_units", "clock_mhz", "dtypes"});
+  constexpr uint64_t kU32 = std::numeric_limits<uint32_t>::max();
+  Device d;
+  d.id = o.str("id");
+  if (d.id.empty()) fail(src, o.ptr("id"), "a non-empty device id", "empty string");
+  d.driver = o.str("driver");
+  d.driver_version = o.str("driver_version");
+  d.driver_source = o.str("driver_source");
+  d.kind = read_enum(o.at("kind", "a string"), src, o.ptr("kind"),
+                     {"cpu", "gpu", "accelerator", "other"});
+  d.vendor = o.str("vendor");
+  d.name = o.str("name");
+  d.runtime_version = o.str("runtime_version");
+  d.uuid = o.str("uuid");
+  d.serial = o.str("serial");
+  d.pci_bus_id = o.str("pci_bus_id");
+  d.numa_node = o.i32("numa_node", -1);
+  d.memory_bytes = o.u64("memory_bytes");
+  d.compute_units = static_cast<uint32_t>(o.u64("compute_units", kU32));
+  d.clock_mhz = static_cast<uint32_t>(o.u64("clock_mhz", kU32));
+  d.dtypes = o.strings("dtypes");
+  return d;
+}
+
+Statistics statistics_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "statistics",
+        {"n", "min", "median", "mean", "max", "stddev", "cv", "p90", "p99"});
+  Statistics s;
+  s.n = o.u64("n");
+  s.min = o.num("min");
+  s.median = o.num("median");
+  s.mean = o.num("mean");
+  s.max = o.num("max");
+  s.stddev = o.num("stddev");
+  s.cv = o.num("cv");
+  s.p90 = o.num("p90");
+  s.p99 = o.num("p99");
+  return s;
+}
+
+Rates rates_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "rates", {"flop_per_s", "bytes_per_s", "items_per_s"});
+  Rates r;
+  if (const json* v = o.optional("flop_per_s"))
+    r.flop_per_s = read_double(*v, src, o.ptr("flop_per_s"));
+  if (const json* v = o.optional("bytes_per_s"))
+    r.bytes_per_s = read_double(*v, src, o.ptr("bytes_per_s"));
+  if (const json* v = o.optional("items_per_s"))
+    r.items_per_s = read_double(*v, src, o.ptr("items_per_s"));
+  return r;
+}
+
+Verification verification_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a verification",
+        {"passed", "method", "tolerance", "checked", "mismatches", "max_abs_error", "max_rel_error",
+         "zero_fraction", "first_mismatches"});
+  Verification v;
+  v.passed = o.boolean("passed");
+  v.method = o.str("method");
+  v.tolerance = o.str("tolerance");
+  v.checked = o.u64("checked");
+  v.mismatches = o.u64("mismatches");
+  v.max_abs_error = o.num("max_abs_error");
+  v.max_rel_error = o.num("max_rel_error");
+  v.zero_fraction = o.num("zero_fraction");
+  if (v.zero_fraction > 1) {
+    fail(src, o.ptr("zero_fraction"), "a fraction in [0, 1]", describe(o.at("zero_fraction", "")));
+  }
+  const json& ms = o.array("first_mismatches");
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    Obj m(ms[i], src, child(o.ptr("first_mismatches"), i), "a mismatch",
+          {"index", "expected", "actual"});
+    v.first_mismatches.push_back(
+        {m.u64("index"), m.num("expected", Sign::Any), m.num("actual", Sign::Any)});
+  }
+  return v;
+}
+
+Provenance provenance_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a provenance",
+        {"chipcert_version", "git_commit", "dirty", "compiler", "build_type", "cxx_flags",
+         "binary_sha256", "command_line"});
+  Provenance p;
+  p.chipcert_version = o.str("chipcert_version");
+  p.git_commit = o.str("git_commit");
+  p.dirty = o.boolean("dirty");
+  p.compiler = o.str("compiler");
+  p.build_type = o.str("build_type");
+  p.cxx_flags = o.str("cxx_flags");
+  p.binary_sha256 = o.str("binary_sha256");
+  p.command_line = o.strings("command_line");
+  return p;
+}
+
+DriverProblem driver_problem_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a driver problem", {"source", "reason"});
+  return {o.str("source"), o.str("reason")};
+}
+
+}  // namespace
+
+Case case_from_json(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(
+      j, src, ptr, "a case",
+      {"id", "device", "workload", "category", "parameters", "dtype", "status", "reason", "timer",
+       "samples", "iterations", "statistics", "rates", "flop", "bytes", "verification", "details"});
+  Case c;
+  c.id = o.str("id");
+  if (c.id.empty()) fail(src, o.ptr("id"), "a non-empty case id", "empty string");
+  c.device = o.str("device");
+  c.workload = o.str("workload");
+  c.category = o.str("category");
+  c.parameters = o.object("parameters");
+  c.dtype = o.str("dtype");
+  const json& status = o.at("status", "a status string");
+  const std::optional<Status> st =
+      status.is_string() ? status_from_string(status.get<std::string>()) : std::nullopt;
+  if (!st) {
+    fail(src, o.ptr("status"),
+         "one of \"passed\", \"failed\", \"mistrusted\", \"unsupported\", \"skipped\", \"error\", "
+         "\"timed_out\"",
+         describe(status));
+  }
+  c.status = *st;
+  c.reason = o.str("reason");
+  c.timer = read_enum(o.at("timer", "a string"), src, o.ptr("timer"), {"device", "host", ""});
+  const json& samples = o.array("samples");
+  c.samples.reserve(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    c.samples.push_back(read_double(samples[i], src, child(o.ptr("samples"), i)));
+  }
+  c.iterations = o.u64("iterations");
+  if (const json* s = o.optional("statistics"))
+    c.statistics = statistics_from(*s, src, o.ptr("statistics"));
+  c.rates = rates_from(o.at("rates", "an object"), src, o.ptr("rates"));
+  c.flop = o.num("flop");
+  c.bytes = o.num("bytes");
+  if (const json* v = o.optional("verification")) {
+    c.verification = verification_from(*v, src, o.ptr("verification"));
+  }
+  c.details = o.object("details");
+  return c;
+}
+
+Document document_from_json(const json& j, std::string_view src) {
+  // The version is checked before anything else: a newer document should be
+  // reported as "unsupported version", not as a pile of unknown fields.
+  if (!j.is_object()) fail(src, "", "a results document (an object)", describe(j));
+  auto version = j.find("schema_version");
+  if (version == j.end() || !version->is_string() || *version != kSchemaVersion) {
+    fail(src, "/schema_version",
+         "schema_version \"" + std::string(kSchemaVersion) + "\" (this reader supports version " +
+             kSchemaVersion + " only)",
+         version == j.end() ? "nothing" : describe(*version));
+  }
+  Obj o(j, src, "", "a results document",
+        {"schema_version", "run_id", "started_at", "finished_at", "suite", "seed", "resumed",
+         "host", "devices", "cases", "driver_problems", "provenance"});
+  Document d;
+  d.schema_version = o.str("schema_version");
+  d.run_id = o.str("run_id");
+  d.started_at = o.str("started_at");
+  d.finished_at = o.str("finished_at");
+  d.suite = suite_from(o.at("suite", "an object"), src, "/suite");
+  d.seed = o.u64("seed");
+  d.resumed = o.boolean("resumed");
+  d.host = host_from(o.at("host", "an object"), src, "/host");
+
+  std::map<std::string, std::size_t> device_index;
+  const json& devices = o.array("devices");
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const std::string ptr = child("/devices", i);
+    d.devices.push_back(device_from(devices[i], src, ptr));
+    const auto [it, fresh] = device_index.emplace(d.devices.back().id, i);
+    if (!fresh) {
+      fail(src, ptr + "/id", "a device id unique in the document",
+           detail::quote_short(it->first) + ", already used by /devices/" +
+               std::to_string(it->second));
+    }
+  }
+
+  std::map<std::string, std::size_t> case_index;
+  const json& cases = o.array("cases");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string ptr = child("/cases", i);
+    d.cases.push_back(case_from_json(cases[i], src, ptr));
+    const Case& c = d.cases.back();
+    const auto [it, fresh] = case_index.emplace(c.id, i);
+    if (!fresh) {
+      fail(src, ptr + "/id", "a case id unique in the document",
+           detail::quote_short(it->first) + ", already used by /cases/" +
+               std::to_string(it->second));
+    }
+    if (!device_index.contains(c.device)) {
+      std::string ids;
+      for (const auto& [id, idx] : device_index)
+        ids += (ids.empty() ? "" : ", ") + detail::quote_short(id);
+      fail(src, ptr + "/device",
+           ids.empty() ? std::string("the id of a device in /devices (there are none)")
+                       : "the id of a device in /devices (" + ids + ")",
+           detail::quote_short(c.device));
+    }
+  }
+
+  const json& problems = o.array("driver_problems");
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    d.driver_problems.push_back(
+        driver_problem_from(problems[i], src, child("/driver_problems", i)));
+  }
+  d.provenance = provenance_from(o.at("provenance", "an object"), src, "/provenance");
+  return d;
+}
+
+}  // namespace chipcert::results

@@ -1,0 +1,248 @@
+// Integration tests: the real chipcert binary on this machine's real devices
+// (the CPU and whatever OpenCL ICDs are installed; PoCL in CI), the example
+// plugin, and deliberately broken plugins.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "process.hpp"
+
+namespace ct = chipcert::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string kBin = CHIPCERT_BIN;
+const std::string kPlugins = CHIPCERT_PLUGIN_DIR;
+const std::string kBadPlugins = CHIPCERT_TEST_PLUGIN_DIR;
+const std::string kSchema = CHIPCERT_SCHEMA;
+const std::string kValidator = CHIPCERT_VALIDATOR;
+
+ct::CommandResult run_chipcert(std::vector<std::string> args, std::vector<std::string> env = {}) {
+  args.insert(args.begin(), kBin);
+  return ct::run_command(args, env);
+}
+
+int count_lines_matching(const std::string& text, const std::regex& re) {
+  int n = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (std::regex_search(line, re)) ++n;
+  return n;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = ct::make_temp_dir("cli"); }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string dir_;
+};
+
+}  // namespace
+
+TEST_F(Cli, DevicesJsonMatchesClinfoAndLstopo) {
+  auto r = run_chipcert({"devices", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("schema_version"), "1");
+
+  // Every OpenCL device clinfo lists.
+  auto clinfo = ct::run_command({"/usr/bin/clinfo", "-l"});
+  ASSERT_EQ(clinfo.exit_code, 0) << clinfo.err;
+  const int cl_devices = count_lines_matching(clinfo.out, std::regex("Device #"));
+  int ours = 0;
+  for (const auto& d : j.at("devices"))
+    if (d.at("driver") == "opencl") ++ours;
+  EXPECT_EQ(ours, cl_devices) << clinfo.out;
+  EXPECT_GE(cl_devices, 1) << "CI has PoCL; no OpenCL device means the ICD is missing";
+
+  // The same number of cores as lstopo.
+  auto lstopo = ct::run_command({"/usr/bin/lstopo-no-graphics", "--only", "core"});
+  ASSERT_EQ(lstopo.exit_code, 0) << lstopo.err;
+  const int cores = count_lines_matching(lstopo.out, std::regex("^Core"));
+  EXPECT_EQ(j.at("host").at("cores").get<int>(), cores) << lstopo.out;
+
+  // The CPU is a device, with its identity filled.
+  bool cpu = false;
+  for (const auto& d : j.at("devices"))
+    if (d.at("id") == "cpu:0") {
+      cpu = true;
+      EXPECT_FALSE(d.at("name").get<std::string>().empty());
+      EXPECT_GT(d.at("memory_bytes").get<uint64_t>(), 0u);
+      EXPECT_GT(d.at("compute_units").get<uint32_t>(), 0u);
+    }
+  EXPECT_TRUE(cpu);
+  EXPECT_FALSE(j.at("host").at("cpu_model").get<std::string>().empty());
+  EXPECT_GE(j.at("host").at("numa_nodes").get<int>(), 1);
+  EXPECT_FALSE(j.at("host").at("os").get<std::string>().empty());
+}
+
+TEST_F(Cli, DevicesTableListsCpuAndOpencl) {
+  auto r = run_chipcert({"devices"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("cpu:0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("opencl:0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Host:"), std::string::npos);
+}
+
+TEST_F(Cli, SmokeOnCpuAndOpenclWritesAValidResultsDocument) {
+  const std::string out = path("results.json");
+  auto r = run_chipcert({"run", "--suite", "smoke", "--device", "cpu", "--device", "opencl", "-o",
+                         out, "--seed", "1234"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("results: " + out), std::string::npos) << r.out;
+  const json doc = json::parse(ct::slurp(out));
+  EXPECT_EQ(doc.at("schema_version"), "1");
+  EXPECT_EQ(doc.at("seed"), 1234);
+  EXPECT_EQ(doc.at("suite").at("name"), "smoke");
+  EXPECT_FALSE(doc.at("finished_at").get<std::string>().empty());
+  EXPECT_EQ(doc.at("provenance").at("binary_sha256").get<std::string>().size(), 64u);
+  std::set<std::string> devices;
+  int cases = 0;
+  for (const auto& c : doc.at("cases")) {
+    ++cases;
+    devices.insert(c.at("device").get<std::string>());
+    EXPECT_EQ(c.at("status"), "passed") << c.dump(2);
+    EXPECT_TRUE(c.at("verification").at("passed").get<bool>()) << c.dump(2);
+    EXPECT_GE(c.at("samples").size(), 5u);
+    const auto& st = c.at("statistics");
+    for (const char* k : {"min", "median", "mean", "max", "stddev", "cv", "p90", "p99"})
+      EXPECT_TRUE(st.contains(k)) << k;
+    EXPECT_LE(st.at("min").get<double>(), st.at("median").get<double>());
+    EXPECT_LE(st.at("median").get<double>(), st.at("max").get<double>());
+    if (c.at("workload") == "gemm") {
+      EXPECT_GT(c.at("rates").at("flop_per_s").get<double>(), 0);
+    }
+    if (c.at("workload") == "stream_triad") {
+      EXPECT_GT(c.at("rates").at("bytes_per_s").get<double>(), 0);
+    }
+  }
+  EXPECT_EQ(cases, 10);  // 5 smoke cases x 2 devices
+  EXPECT_TRUE(devices.count("cpu:0"));
+  EXPECT_TRUE(devices.count("opencl:0"));
+
+  auto v = ct::run_command({"/usr/bin/python3", kValidator, kSchema, out});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+}
+
+TEST_F(Cli, ExamplePluginLoadsFromDriverPathAndRunsSmoke) {
+  const std::string out = path("example.json");
+  auto r = run_chipcert({"run", "--driver-path", kPlugins, "--device", "example", "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json doc = json::parse(ct::slurp(out));
+  ASSERT_EQ(doc.at("devices").size(), 1u);
+  EXPECT_EQ(doc.at("devices")[0].at("driver"), "example");
+  EXPECT_NE(doc.at("devices")[0].at("driver_source").get<std::string>().find(".so"),
+            std::string::npos);
+  for (const auto& c : doc.at("cases")) EXPECT_EQ(c.at("status"), "passed") << c.dump(2);
+  EXPECT_EQ(doc.at("cases").size(), 5u);
+}
+
+TEST_F(Cli, DriverPathFromEnvironment) {
+  auto r = run_chipcert({"devices", "--json"}, {"CHIPCERT_DRIVER_PATH=/nonexistent:" + kPlugins});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  bool example = false;
+  for (const auto& d : j.at("devices")) example = example || d.at("driver") == "example";
+  EXPECT_TRUE(example) << r.out;
+  bool missing_reported = false;
+  for (const auto& p : j.at("driver_problems"))
+    missing_reported = missing_reported || (p.at("source") == "/nonexistent" &&
+                                            p.at("reason") == "driver path does not exist");
+  EXPECT_TRUE(missing_reported) << r.out;
+}
+
+// Each broken plugin: one clear line in `devices`, and the other devices still there.
+struct BadPlugin {
+  const char* dir;
+  const char* expected_reason;
+};
+
+class BrokenPlugins : public Cli, public ::testing::WithParamInterface<BadPlugin> {};
+
+TEST_P(BrokenPlugins, SkippedWithOneLineReasonOthersStillRun) {
+  const auto& p = GetParam();
+  const std::string dir = kBadPlugins + "/" + p.dir;
+  auto r = run_chipcert({"devices", "--driver-path", dir, "--driver-path", kPlugins});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Drivers not used:"), std::string::npos) << r.out;
+  const std::regex line(std::string(".*") + p.dir + ".*: .*" + p.expected_reason + ".*");
+  EXPECT_EQ(count_lines_matching(r.out, line), 1) << r.out;
+  EXPECT_NE(r.out.find("cpu:0"), std::string::npos);
+  EXPECT_NE(r.out.find("example:0"), std::string::npos);
+
+  const std::string out = path("r.json");
+  auto run = run_chipcert({"run", "--driver-path", dir, "--driver-path", kPlugins, "--device",
+                           "example", "--repetitions", "2", "--min-time", "0.01", "-o", out});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  const json doc = json::parse(ct::slurp(out));
+  EXPECT_GE(doc.at("driver_problems").size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Loader, BrokenPlugins,
+    ::testing::Values(BadPlugin{"bad_abi", "ABI version 99, chipcert supports version 1"},
+                      BadPlugin{"null_entry", "returned NULL"},
+                      BadPlugin{"no_entry", "no chipcert_driver_entry symbol"},
+                      BadPlugin{"not_elf", "not a loadable shared object"},
+                      BadPlugin{"enumerate_fails",
+                                "enumerate failed: device error: simulated enumerate failure"},
+                      BadPlugin{"small_struct", "an ABI v1 table needs"}),
+    [](const auto& info) { return std::string(info.param.dir); });
+
+TEST_F(Cli, UnknownFlagIsAUsageError) {
+  auto r = run_chipcert({"run", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--frobnicate"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, UnknownSuiteNamesItAndTheValidOnes) {
+  auto r = run_chipcert({"run", "--suite", "nosuch", "-o", path("x.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("\"nosuch\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("smoke"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("x.json")));
+}
+
+TEST_F(Cli, DeviceSelectorMatchingNothingNamesValidOnes) {
+  auto r = run_chipcert({"run", "--device", "tpu:7", "-o", path("x.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("\"tpu:7\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cpu:0"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("x.json")));
+}
+
+TEST_F(Cli, MissingSubcommandIsAUsageError) {
+  auto r = run_chipcert({});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(Cli, BadSuiteFileNamesFileAndPointer) {
+  const std::string suite = path("bad.json");
+  {
+    std::ofstream f(suite);
+    f << R"({"format": "chipcert-suite", "format_version": 1, "name": "x", "version": "1",
+             "cases": [{"workload": "gemm", "dtypes": ["fp33"], "shapes": [{"m": 1, "n": 1, "k": 1}]}]})";
+  }
+  auto r = run_chipcert({"run", "--suite-file", suite, "-o", path("x.json")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find(suite), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/cases/0/dtypes/0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fp33"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MissingSuiteFileIsBadInput) {
+  auto r = run_chipcert({"run", "--suite-file", path("nope.json"), "-o", path("x.json")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("nope.json"), std::string::npos) << r.err;
+}

@@ -1,0 +1,52 @@
+#pragma once
+/// Compare policies (after benchdnn's compare.hpp): element-wise against a
+/// reference with a per-element bound, counting every wrong element, keeping
+/// the first few, and "zero trust": an output that is mostly exact zeros
+/// proves nothing about the kernel and is Mistrusted, not Passed.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace chipcert::workloads {
+
+struct Mismatch {
+  uint64_t index = 0;
+  double expected = 0;
+  double actual = 0;
+};
+
+/// Outcome of checking one output against its reference.
+struct VerifyResult {
+  bool passed = false;
+  bool mistrusted = false;  ///< output matched but is too zero to be trusted
+  std::string method;       ///< "elementwise", "scalar", ...
+  std::string tolerance;    ///< the rule, human readable
+  uint64_t checked = 0;
+  uint64_t mismatches = 0;
+  double max_abs_error = 0;
+  double max_rel_error = 0;
+  double zero_fraction = 0;  ///< share of exactly-zero elements in the output
+  std::vector<Mismatch> first_mismatches;
+  std::string reason;  ///< one line for a failed / mistrusted result; empty if passed
+};
+
+/// Share of exactly-zero outputs above which a result is Mistrusted, unless
+/// the reference itself has that many zeros. 30 % as benchdnn's default.
+inline constexpr double kZeroTrustLimit = 0.30;
+/// How many mismatches a result keeps for the report.
+inline constexpr size_t kMismatchesKept = 10;
+
+/// Compare `actual` with `expected` element-wise: element i passes when
+/// |actual - expected| <= bound(i) (NaN never passes). `rule` describes the
+/// bound for the report.
+VerifyResult compare_elementwise(std::span<const double> expected, std::span<const double> actual,
+                                 const std::function<double(size_t)>& bound,
+                                 const std::string& rule);
+
+/// Merge several outputs' results (for workloads with more than one output).
+VerifyResult merge(std::vector<VerifyResult> parts);
+
+}  // namespace chipcert::workloads
