@@ -367,6 +367,11 @@ static cc_status ex_prepare(cc_device* dev, const cc_op_desc* op, cc_kernel** ou
                   "prepare: GEMM supports dtype f32 with f32 accumulation only (got dtype %" PRIu32
                   ", acc_dtype %" PRIu32 ")",
                   d.dtype, d.acc_dtype);
+    /* VENDOR: batched GEMM (batch > 1) is left out of the template; say so. */
+    if (g->batch > 1)
+      return fail(dev, CC_ERR_UNSUPPORTED,
+                  "prepare: batched GEMM (batch %" PRId64 ") is not implemented by the example",
+                  g->batch);
     if (g->m < 0 || g->n < 0 || g->k < 0 || g->trans_a > 1 || g->trans_b > 1)
       return fail(dev, CC_ERR_INVALID_ARGUMENT, "prepare: GEMM m/n/k negative or trans not 0/1");
     if (g->lda < (g->trans_a ? g->m : g->k) || g->lda < 1 || g->ldb < (g->trans_b ? g->k : g->n) ||

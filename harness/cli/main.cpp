@@ -1,6 +1,7 @@
 // chipcert: discover accelerators, run verified benchmark suites, emit results.
 // main() is the only place that decides the exit code.
 
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
@@ -25,6 +26,8 @@ harness::DriverOptions driver_options(const GlobalOptions& g) {
 
 int main(int argc, char** argv) {
   using namespace chipcert;
+  // Writes to a worker that died must fail with EPIPE, not kill chipcert.
+  signal(SIGPIPE, SIG_IGN);
   cli::GlobalOptions global;
   for (int i = 0; i < argc; ++i) global.command_line.emplace_back(argv[i]);
 
@@ -42,6 +45,12 @@ int main(int argc, char** argv) {
   cli::add_devices_command(app, global, action);
   cli::add_run_command(app, global, action);
   cli::add_suites_command(app, global, action);
+  cli::add_worker_command(app, global, action);
+  cli::add_key_command(app, global, action);
+  cli::add_certify_command(app, global, action);
+  cli::add_verify_command(app, global, action);
+  cli::add_report_command(app, global, action);
+  cli::add_compare_command(app, global, action);
 
   try {
     app.parse(argc, argv);

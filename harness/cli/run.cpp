@@ -1,14 +1,22 @@
-// `chipcert run`: a suite on the selected devices, verified and timed; the
-// results document is rewritten atomically after every case, so nothing
-// measured is lost if the run dies.
+// `chipcert run`: a suite on the selected devices, each case in a worker
+// process, verified and timed. Every finished case is appended to the
+// journal (fsync'd) and the results document is rewritten atomically, so
+// nothing measured is lost if the run dies; `--resume JOURNAL` continues.
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
+#include <thread>
 
 #include "chipcert/harness/discovery.hpp"
 #include "chipcert/harness/files.hpp"
+#include "chipcert/harness/isolation.hpp"
+#include "chipcert/harness/journal.hpp"
 #include "chipcert/harness/provenance.hpp"
 #include "chipcert/harness/runner.hpp"
 #include "chipcert/harness/selector.hpp"
@@ -23,14 +31,20 @@ namespace chipcert::cli {
 
 namespace {
 
+using json = nlohmann::json;
+
 struct RunArgs {
   std::string suite = "smoke";
   std::string suite_file;
   std::vector<std::string> devices;
   std::string output;
+  std::string journal;
+  std::string resume;
   uint64_t seed = 1;
   int repetitions = 0;    // 0: the suite's
   double min_time_s = 0;  // 0: the suite's
+  double case_timeout_s = 0;
+  std::string isolation = "case";
   bool quiet = false;
 };
 
@@ -41,11 +55,17 @@ std::string clock_text(double seconds) {
   return buf;
 }
 
-/// Prints progress and persists every finished case.
+/// Prints progress and persists every finished case (journal, then document).
 class Progress final : public harness::RunObserver {
  public:
-  Progress(results::Document& doc, std::string path, bool quiet)
-      : doc_(doc), path_(std::move(path)), quiet_(quiet), tty_(stdout_is_terminal()) {}
+  Progress(results::Document& doc, std::string path, harness::Journal& journal, bool quiet,
+           size_t already_done)
+      : doc_(doc),
+        path_(std::move(path)),
+        journal_(journal),
+        quiet_(quiet),
+        tty_(stdout_is_terminal()),
+        done_before_(already_done) {}
 
   void case_started(size_t index, size_t total, const harness::PlannedCase& c) override {
     if (quiet_ || !tty_) return;
@@ -54,103 +74,264 @@ class Progress final : public harness::RunObserver {
   }
 
   void case_finished(size_t index, size_t total, const results::Case& row) override {
+    journal_.append(row);
     doc_.cases.push_back(row);
     harness::write_file_atomic(path_, results::dump_document(doc_));
+    ++finished_;
     if (quiet_) return;
     if (tty_) std::cout << "\r\033[K";
     std::cout << "[" << index + 1 << "/" << total << "] " << reports::case_line(row) << "\n"
               << std::flush;
   }
 
+  size_t finished() const { return finished_; }
+
  private:
   double elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
   std::string eta(size_t index, size_t total) const {
-    if (index == 0) return "";
-    const double per = elapsed() / static_cast<double>(index);
-    return "  remaining ~" + clock_text(per * static_cast<double>(total - index));
+    const size_t done_now = finished_;
+    if (done_now == 0) return "";
+    const double per = elapsed() / static_cast<double>(done_now);
+    const size_t left = total > index ? total - index : 0;
+    return "  remaining ~" + clock_text(per * static_cast<double>(left));
   }
 
   results::Document& doc_;
   std::string path_;
+  harness::Journal& journal_;
   bool quiet_;
   bool tty_;
+  size_t done_before_;
+  size_t finished_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-int run(const GlobalOptions& g, const RunArgs& a) {
+harness::Isolation parse_isolation(const std::string& s) {
+  if (s == "case") return harness::Isolation::Case;
+  if (s == "device") return harness::Isolation::Device;
+  if (s == "none") return harness::Isolation::None;
+  throw UsageError("--isolation \"" + s + "\": expected case, device or none");
+}
+
+/// Blocks SIGINT/SIGTERM in this thread (and the threads it starts) and
+/// waits for them on a watcher thread: the first asks the run to stop after
+/// the current case, the second ends the process. No global state needed.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(harness::StopFlag& stop) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    std::thread([set = set_, &stop] {
+      int sig = 0;
+      sigwait(&set, &sig);
+      stop.store(true);
+      std::cerr << "\nchipcert: " << (sig == SIGINT ? "interrupted" : "terminated")
+                << "; stopping after the current case (again to abort at once)\n";
+      sigwait(&set, &sig);
+      std::_Exit(harness::kExitInterrupted);
+    }).detach();
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+};
+
+std::string default_output(const results::Document& doc) {
+  std::string stamp = doc.started_at;
+  for (char& c : stamp)
+    if (c == ':') c = '-';
+  return "chipcert-results/" + doc.suite.name + "-" + stamp + "-" + doc.run_id.substr(0, 8) +
+         ".json";
+}
+
+/// Everything a run (fresh or resumed) needs before its first case.
+struct Prepared {
   harness::Suite suite;
-  if (!a.suite_file.empty()) {
-    suite = harness::read_suite_file(a.suite_file);
-  } else {
-    try {
-      suite = harness::builtin_suite(a.suite);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--suite: ") + e.what());
-    }
-  }
-  harness::RunOptions opts;
-  opts.seed = a.seed;
-  opts.rules = suite.rules;
-  if (a.repetitions > 0) opts.rules.repetitions = a.repetitions;
-  if (a.min_time_s > 0) opts.rules.min_time_s = a.min_time_s;
-
-  const harness::DriverSet drivers = harness::load_drivers(driver_options(g));
-  const harness::Topology topo;
-  harness::Discovery found = harness::discover(drivers, topo);
+  harness::RunOptions options;
+  harness::Isolation isolation = harness::Isolation::Case;
+  harness::DriverSet drivers;
+  std::unique_ptr<harness::Topology> topo;
+  harness::Discovery found;
   std::vector<const harness::DeviceEntry*> selected;
-  try {
-    selected = harness::select_devices(found.devices, a.devices);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-  if (selected.empty()) {
-    std::cerr << "chipcert: no devices to run on";
-    for (const auto& p : drivers.problems) std::cerr << "\n  " << p.source << ": " << p.reason;
-    for (const auto& p : found.problems) std::cerr << "\n  " << p.source << ": " << p.reason;
-    std::cerr << "\n";
-    return harness::kExitEnvironment;
-  }
-
   results::Document doc;
-  doc.run_id = harness::new_run_id();
-  doc.started_at = harness::utc_now_rfc3339();
-  doc.suite = {suite.name, suite.version};
-  doc.seed = a.seed;
-  doc.host = found.host;
-  for (const auto* d : selected) doc.devices.push_back(d->info);
-  doc.driver_problems = drivers.problems;
-  doc.driver_problems.insert(doc.driver_problems.end(), found.problems.begin(),
-                             found.problems.end());
-  doc.provenance = harness::collect_provenance(g.command_line);
+  std::string output;
+  std::string journal;
+  json settings;
+};
 
-  std::string out = a.output;
-  if (out.empty()) {
-    std::string stamp = doc.started_at;
-    for (char& c : stamp)
-      if (c == ':') c = '-';
-    out = "chipcert-results/" + suite.name + "-" + stamp + "-" + doc.run_id.substr(0, 8) + ".json";
+void discover_into(Prepared& p, const harness::DriverOptions& driver_opts) {
+  p.drivers = harness::load_drivers(driver_opts);
+  p.topo = std::make_unique<harness::Topology>();
+  p.found = harness::discover(p.drivers, *p.topo);
+}
+
+int finish(Prepared& p, Progress& progress, size_t planned, const harness::StopFlag& stop,
+           bool quiet) {
+  const bool complete = !stop.load();
+  if (complete) p.doc.finished_at = harness::utc_now_rfc3339();
+  harness::write_file_atomic(p.output, results::dump_document(p.doc));
+  if (!quiet) std::cout << "\n" << reports::render_console(p.doc);
+  std::cout << "results: " << p.output << "\n";
+  if (!complete) {
+    std::cout << "stopped early: " << p.doc.cases.size() << " of " << planned
+              << " cases measured; continue with: chipcert run --resume " << p.journal << "\n";
+    return harness::kExitInterrupted;
   }
-  harness::write_file_atomic(out, results::dump_document(doc));
-
-  const auto plan = harness::plan_cases(suite, selected);
-  if (!a.quiet)
-    std::cout << "chipcert " << harness::chipcert_version() << ": suite " << suite.name << " "
-              << suite.version << ", " << plan.size() << " cases on " << selected.size()
-              << " device(s), seed " << a.seed << "\n";
-  Progress progress(doc, out, a.quiet);
-  harness::run_cases(plan, opts, progress);
-  doc.finished_at = harness::utc_now_rfc3339();
-  harness::write_file_atomic(out, results::dump_document(doc));
-
-  if (!a.quiet) std::cout << "\n" << reports::render_console(doc);
-  std::cout << "results: " << out << "\n";
-  for (const auto& c : doc.cases)
+  (void)progress;
+  for (const auto& c : p.doc.cases)
     if (c.status != results::Status::Passed && c.status != results::Status::Unsupported &&
         c.status != results::Status::Skipped)
       return harness::kExitVerdict;
   return harness::kExitOk;
+}
+
+harness::WorkerCommand worker_command(const GlobalOptions& g, const harness::DriverOptions& d) {
+  harness::WorkerCommand w;
+  w.executable = "/proc/self/exe";
+  for (const auto& p : d.plugin_paths) {
+    w.args.push_back("--driver-path");
+    w.args.push_back(p);
+  }
+  if (g.no_builtin_drivers) w.args.push_back("--no-builtin-drivers");
+  return w;
+}
+
+int run_fresh(const GlobalOptions& g, const RunArgs& a) {
+  Prepared p;
+  if (!a.suite_file.empty()) {
+    p.suite = harness::read_suite_file(a.suite_file);
+  } else {
+    try {
+      p.suite = harness::builtin_suite(a.suite);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--suite: ") + e.what());
+    }
+  }
+  p.isolation = parse_isolation(a.isolation);
+  p.options.seed = a.seed;
+  p.options.rules = p.suite.rules;
+  if (a.repetitions > 0) p.options.rules.repetitions = a.repetitions;
+  if (a.min_time_s > 0) p.options.rules.min_time_s = a.min_time_s;
+  p.options.case_timeout_s = a.case_timeout_s;
+
+  const harness::DriverOptions driver_opts = driver_options(g);
+  discover_into(p, driver_opts);
+  try {
+    p.selected = harness::select_devices(p.found.devices, a.devices);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (p.selected.empty()) {
+    std::cerr << "chipcert: no devices to run on";
+    for (const auto& pr : p.drivers.problems) std::cerr << "\n  " << pr.source << ": " << pr.reason;
+    for (const auto& pr : p.found.problems) std::cerr << "\n  " << pr.source << ": " << pr.reason;
+    std::cerr << "\n";
+    return harness::kExitEnvironment;
+  }
+
+  auto& doc = p.doc;
+  doc.run_id = harness::new_run_id();
+  doc.started_at = harness::utc_now_rfc3339();
+  doc.suite = {p.suite.name, p.suite.version};
+  doc.seed = a.seed;
+  doc.host = p.found.host;
+  for (const auto* d : p.selected) doc.devices.push_back(d->info);
+  doc.driver_problems = p.drivers.problems;
+  doc.driver_problems.insert(doc.driver_problems.end(), p.found.problems.begin(),
+                             p.found.problems.end());
+  doc.provenance = harness::collect_provenance(g.command_line);
+  p.output = a.output.empty() ? default_output(doc) : a.output;
+  p.journal = a.journal.empty() ? p.output + ".journal" : a.journal;
+
+  json device_ids = json::array();
+  for (const auto* d : p.selected) device_ids.push_back(d->info.id);
+  p.settings = {{"devices", device_ids},
+                {"isolation", a.isolation},
+                {"repetitions", p.options.rules.repetitions},
+                {"min_time_s", p.options.rules.min_time_s},
+                {"case_timeout_s", a.case_timeout_s},
+                {"output", p.output},
+                {"driver_paths", driver_opts.plugin_paths},
+                {"builtin_drivers", driver_opts.builtins}};
+  harness::Journal journal = harness::Journal::create(
+      p.journal,
+      {doc, p.suite.text, a.suite_file.empty() ? "suite " + a.suite : a.suite_file, p.settings});
+  harness::write_file_atomic(p.output, results::dump_document(doc));
+
+  const auto plan = harness::plan_cases(p.suite, p.selected);
+  if (!a.quiet)
+    std::cout << "chipcert " << harness::chipcert_version() << ": suite " << p.suite.name << " "
+              << p.suite.version << ", " << plan.size() << " cases on " << p.selected.size()
+              << " device(s), seed " << a.seed << ", isolation " << a.isolation << "\n"
+              << "journal: " << p.journal << "\n";
+  harness::StopFlag stop{false};
+  SignalWatcher watcher(stop);
+  Progress progress(doc, p.output, journal, a.quiet, 0);
+  harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
+                        stop);
+  return finish(p, progress, plan.size(), stop, a.quiet);
+}
+
+int run_resume(const GlobalOptions& g, const RunArgs& a) {
+  const harness::JournalContents jc = harness::Journal::read(a.resume);
+  Prepared p;
+  p.journal = a.resume;
+  p.suite = harness::parse_suite(jc.header.suite_text, jc.header.suite_source);
+  const json& s = jc.header.settings;
+  p.isolation = parse_isolation(s.value("isolation", "case"));
+  p.options.seed = jc.header.document.seed;
+  p.options.rules.repetitions = s.value("repetitions", p.suite.rules.repetitions);
+  p.options.rules.min_time_s = s.value("min_time_s", p.suite.rules.min_time_s);
+  p.options.case_timeout_s = s.value("case_timeout_s", 0.0);
+  p.output = a.output.empty() ? s.value("output", a.resume + ".json") : a.output;
+
+  // The journal's own driver paths unless the command line names others.
+  harness::DriverOptions driver_opts = driver_options(g);
+  if (driver_opts.plugin_paths.empty())
+    driver_opts.plugin_paths = s.value("driver_paths", std::vector<std::string>{});
+  driver_opts.builtins = s.value("builtin_drivers", true) && driver_opts.builtins;
+  discover_into(p, driver_opts);
+  for (const auto& recorded : jc.header.document.devices) {
+    const harness::DeviceEntry* match = nullptr;
+    for (const auto& d : p.found.devices)
+      if (d.info.id == recorded.id) match = &d;
+    if (!match)
+      throw UsageError("--resume: device " + recorded.id + " (" + recorded.name +
+                       ") from the journal is not present now");
+    if (match->info.name != recorded.name || match->info.vendor != recorded.vendor ||
+        match->info.uuid != recorded.uuid || match->info.serial != recorded.serial)
+      throw UsageError("--resume: device " + recorded.id + " is now \"" + match->info.name +
+                       "\", the journal measured \"" + recorded.name + "\"");
+    p.selected.push_back(match);
+  }
+  p.doc = jc.header.document;
+  p.doc.resumed = true;
+  p.doc.cases = jc.cases;
+  std::set<std::string> done;
+  for (const auto& c : jc.cases) done.insert(c.id);
+
+  const auto full_plan = harness::plan_cases(p.suite, p.selected);
+  std::vector<harness::PlannedCase> plan;
+  for (const auto& pc : full_plan)
+    if (!done.count(pc.id)) plan.push_back(pc);
+  if (!a.quiet)
+    std::cout << "chipcert " << harness::chipcert_version() << ": resuming run " << p.doc.run_id
+              << ": " << done.size() << " of " << full_plan.size() << " cases already measured"
+              << (jc.torn_tail ? " (one torn journal line dropped)" : "") << ", " << plan.size()
+              << " to go\n";
+  harness::Journal journal = harness::Journal::append_to(p.journal);
+  harness::write_file_atomic(p.output, results::dump_document(p.doc));
+  harness::StopFlag stop{false};
+  SignalWatcher watcher(stop);
+  Progress progress(p.doc, p.output, journal, a.quiet, done.size());
+  harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
+                        stop);
+  return finish(p, progress, full_plan.size(), stop, a.quiet);
 }
 
 }  // namespace
@@ -162,21 +343,36 @@ void add_run_command(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto* suite_opt =
       cmd->add_option("--suite", a->suite, "Built-in suite name (see 'chipcert suites')")
           ->capture_default_str();
-  cmd->add_option("--suite-file", a->suite_file, "A suite file instead of a built-in suite")
-      ->excludes(suite_opt);
+  auto* suite_file =
+      cmd->add_option("--suite-file", a->suite_file, "A suite file instead of a built-in suite")
+          ->excludes(suite_opt);
   cmd->add_option("--device", a->devices,
                   "Device selector: all, an id (opencl:0), a driver (opencl) or a kind (cpu, gpu, "
                   "accelerator); repeatable; default all");
   cmd->add_option("-o,--output", a->output,
                   "Results file (default chipcert-results/<suite>-<time>.json)");
+  cmd->add_option("--journal", a->journal, "Journal file (default <output>.journal)");
+  cmd->add_option("--resume", a->resume,
+                  "Continue the interrupted run recorded in this journal, skipping measured cases")
+      ->excludes(suite_opt)
+      ->excludes(suite_file);
   cmd->add_option("--seed", a->seed, "Seed of the input generator (recorded in the results)")
       ->capture_default_str();
   cmd->add_option("--repetitions", a->repetitions, "Samples per case (default: the suite's)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--min-time", a->min_time_s, "Minimum seconds per sample (default: the suite's)")
       ->check(CLI::Range(0.001, 60.0));
+  cmd->add_option("--case-timeout", a->case_timeout_s,
+                  "Seconds before a case's worker is killed (default: from the case's cost)")
+      ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_option("--isolation", a->isolation,
+                  "case: a worker process per case; device: one per device, restarted after a "
+                  "crash; none: in-process")
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the results path");
-  cmd->callback([&g, &action, a] { action = [&g, a] { return run(g, *a); }; });
+  cmd->callback([&g, &action, a] {
+    action = [&g, a] { return a->resume.empty() ? run_fresh(g, *a) : run_resume(g, *a); };
+  });
 }
 
 void add_suites_command(CLI::App& app, const GlobalOptions& /*g*/, Action& action) {
@@ -194,6 +390,14 @@ void add_suites_command(CLI::App& app, const GlobalOptions& /*g*/, Action& actio
       return harness::kExitOk;
     };
   });
+}
+
+void add_worker_command(CLI::App& app, const GlobalOptions& g, Action& action) {
+  // Internal: started by `run` for case isolation. Hidden from --help.
+  auto* cmd = app.add_subcommand("worker", "");
+  cmd->group("");
+  cmd->callback(
+      [&g, &action] { action = [&g] { return harness::worker_main(driver_options(g), 0, 3); }; });
 }
 
 }  // namespace chipcert::cli

@@ -181,16 +181,18 @@ Discovery discover(const DriverSet& drivers, const Topology& topo) {
         continue;
       }
       std::string bad;
-      if (!terminated(info.name)) bad = "name";
-      if (!terminated(info.vendor)) bad = "vendor";
-      if (!terminated(info.driver_version)) bad = "driver_version";
-      if (!terminated(info.uuid)) bad = "uuid";
-      if (!terminated(info.serial)) bad = "serial";
-      if (!terminated(info.pci_bus_id)) bad = "pci_bus_id";
+      auto check = [&bad](bool ok, const char* field) {
+        if (!ok) bad += (bad.empty() ? "" : ", ") + std::string(field);
+      };
+      check(terminated(info.name), "name");
+      check(terminated(info.vendor), "vendor");
+      check(terminated(info.driver_version), "driver_version");
+      check(terminated(info.uuid), "uuid");
+      check(terminated(info.serial), "serial");
+      check(terminated(info.pci_bus_id), "pci_bus_id");
       if (!bad.empty()) {
-        d.problems.push_back(
-            {where, "device_info field " + bad +
-                        " is not NUL-terminated within its array; device skipped"});
+        d.problems.push_back({where, "device_info fields not NUL-terminated within their arrays: " +
+                                         bad + "; device skipped"});
         continue;
       }
       if (info.name[0] == '\0') {

@@ -54,6 +54,53 @@ void apply_failed_verification(results::Case& row, const workloads::VerifyResult
   row.verification = to_result(v);
 }
 
+/// Time `inst` with Google Benchmark: `rules.repetitions` samples (or the
+/// plan's), each the mean of an adaptive (or fixed) number of iterations.
+/// Returns "" or the error that stopped timing.
+std::string time_with_benchmark(const std::string& name, workloads::Instance& inst,
+                                workloads::Device& dev, bool device_timer,
+                                const workloads::Instance::TimingPlan& plan, const RunRules& rules,
+                                results::Case& row) {
+  std::string error;
+  auto* bench = benchmark::RegisterBenchmark(name.c_str(), [&](benchmark::State& st) {
+    try {
+      if (device_timer) {
+        for (auto _ : st) st.SetIterationTime(*inst.device_time(1));
+      } else {
+        // Nothing but the launch and the wait inside the timed loop: no
+        // allocation, no I/O.
+        for (auto _ : st) {
+          inst.enqueue();
+          dev.synchronize();
+        }
+      }
+    } catch (const std::exception& e) {
+      error = e.what();
+      st.SkipWithError(error.c_str());
+    }
+  });
+  bench->Repetitions(plan.samples > 0 ? plan.samples : rules.repetitions)->Unit(benchmark::kSecond);
+  if (plan.iterations_per_sample > 0)
+    bench->Iterations(plan.iterations_per_sample);
+  else
+    bench->MinTime(rules.min_time_s);
+  if (device_timer)
+    bench->UseManualTime();
+  else
+    bench->UseRealTime();
+  CaptureReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();
+  for (const auto& r : reporter.captured) {
+    if (r.error_occurred) return error.empty() ? r.error_message : error;
+    if (r.iterations > 0) {
+      row.samples.push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
+      row.iterations = static_cast<uint64_t>(r.iterations);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::vector<PlannedCase> plan_cases(const Suite& suite,
@@ -69,15 +116,38 @@ std::vector<PlannedCase> plan_cases(const Suite& suite,
   return plan;
 }
 
-results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options) {
+double default_case_timeout(const PlannedCase& pc, const RunRules& rules) {
+  workloads::Work w;
+  try {
+    w = pc.suite_case->workload->instantiate(pc.suite_case->spec)->work();
+  } catch (const std::exception&) {
+    // A spec that cannot be instantiated fails fast in the worker.
+  }
+  return 120.0 + 20.0 * rules.repetitions * rules.min_time_s + 4.0 * w.flop / 1e9 +
+         4.0 * w.bytes / 1e8;
+}
+
+results::Case unfinished_row(const PlannedCase& pc, results::Status status, std::string reason) {
   const SuiteCase& sc = *pc.suite_case;
   results::Case row;
   row.id = pc.id;
   row.device = pc.device->info.id;
   row.workload = sc.spec.workload;
-  row.category = std::string(sc.workload->category());
+  row.category = sc.workload ? std::string(sc.workload->category()) : "";
   row.parameters = sc.spec.parameters;
   row.dtype = workloads::dtype_name(sc.spec.dtype);
+  row.status = status;
+  row.reason = std::move(reason);
+  return row;
+}
+
+results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options,
+                       const PhaseCallback& phase) {
+  auto enter = [&](const char* p) {
+    if (phase) phase(p);
+  };
+  const SuiteCase& sc = *pc.suite_case;
+  results::Case row = unfinished_row(pc, Status::Error, "");
   if (dev == nullptr) {
     row.status = Status::Error;
     row.reason = "device could not be opened";
@@ -85,6 +155,7 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
   }
   std::unique_ptr<workloads::Instance> inst;
   try {
+    enter("setup");
     inst = sc.workload->instantiate(sc.spec);
     inst->setup(*dev, options.seed);
   } catch (const workloads::DriverError& e) {
@@ -102,49 +173,30 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
 
   try {
     // The first launch is also the warm-up: code paths compiled, weights packed.
+    enter("verify");
     const workloads::VerifyResult before = inst->verify();
     if (!before.passed) {
       apply_failed_verification(row, before, "before timing");
       return row;
     }
 
-    const bool device_timer = inst->device_time(1).has_value();
-    row.timer = device_timer ? "device" : "host";
-    std::string error;
-    auto* bench = benchmark::RegisterBenchmark(pc.id.c_str(), [&](benchmark::State& st) {
-      try {
-        if (device_timer) {
-          for (auto _ : st) st.SetIterationTime(*inst->device_time(1));
-        } else {
-          for (auto _ : st) {
-            inst->enqueue();
-            dev->synchronize();
-          }
-        }
-      } catch (const std::exception& e) {
-        error = e.what();
-        st.SkipWithError(error.c_str());
-      }
-    });
-    bench->Repetitions(options.rules.repetitions)
-        ->MinTime(options.rules.min_time_s)
-        ->Unit(benchmark::kSecond);
-    if (device_timer)
-      bench->UseManualTime();
-    else
-      bench->UseRealTime();
-    CaptureReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    benchmark::ClearRegisteredBenchmarks();
-    for (const auto& r : reporter.captured) {
-      if (r.error_occurred) {
+    enter("timing");
+    nlohmann::json measured_details = nlohmann::json::object();
+    if (auto m = inst->measure(options.rules.repetitions, options.rules.min_time_s)) {
+      row.timer = "host";
+      row.samples = std::move(m->samples);
+      row.iterations = m->iterations;
+      measured_details = std::move(m->details);
+    } else {
+      const bool device_timer = inst->device_time(1).has_value();
+      row.timer = device_timer ? "device" : "host";
+      const std::string error = time_with_benchmark(pc.id, *inst, *dev, device_timer,
+                                                    inst->timing_plan(), options.rules, row);
+      if (!error.empty()) {
         row.status = Status::Error;
-        row.reason = "during timing: " + (error.empty() ? r.error_message : error);
+        row.reason = "during timing: " + error;
+        row.samples.clear();
         return row;
-      }
-      if (r.iterations > 0) {
-        row.samples.push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
-        row.iterations = static_cast<uint64_t>(r.iterations);
       }
     }
     if (row.samples.empty()) {
@@ -152,7 +204,9 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
       row.reason = "timing produced no samples";
       return row;
     }
+    row.details = std::move(measured_details);
 
+    enter("verify-after");
     const workloads::VerifyResult after = inst->verify();
     row.verification = to_result(after);
     if (!after.passed) {
@@ -179,33 +233,11 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
     if (work.bytes > 0) row.rates.bytes_per_s = work.bytes / t;
     if (work.items > 0) row.rates.items_per_s = work.items / t;
   }
-  row.details = inst->details();
+  // Held by name: a range-for over items() of a temporary would dangle.
+  const nlohmann::json instance_details = inst->details();
+  for (auto& [key, value] : instance_details.items()) row.details[key] = value;
   row.status = Status::Passed;
   return row;
-}
-
-void run_cases(const std::vector<PlannedCase>& plan, const RunOptions& options,
-               RunObserver& observer) {
-  std::unique_ptr<workloads::Device> dev;
-  const DeviceEntry* open_for = nullptr;
-  std::string open_error;
-  for (size_t i = 0; i < plan.size(); ++i) {
-    const PlannedCase& pc = plan[i];
-    if (pc.device != open_for) {
-      dev.reset();
-      open_error.clear();
-      open_for = pc.device;
-      try {
-        dev = std::make_unique<workloads::Device>(*pc.device->driver->table, pc.device->index);
-      } catch (const std::exception& e) {
-        open_error = e.what();
-      }
-    }
-    observer.case_started(i, plan.size(), pc);
-    results::Case row = run_case(pc, dev.get(), options);
-    if (!dev && !open_error.empty()) row.reason = open_error;
-    observer.case_finished(i, plan.size(), row);
-  }
 }
 
 }  // namespace chipcert::harness

@@ -77,6 +77,7 @@ Suite parse_suite(std::string_view text, std::string_view source) {
     throw ParseError(std::string(source), "/format_version",
                      "expected 1 (the only suite format this chipcert reads), found " + found(fv));
   Suite s;
+  s.text = std::string(text);
   s.name = require(doc, "name", json::value_t::string, "a string", source, "").get<std::string>();
   s.version =
       require(doc, "version", json::value_t::string, "a string", source, "").get<std::string>();

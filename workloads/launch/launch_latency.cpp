@@ -25,6 +25,9 @@ class LaunchInstance final : public Instance {
   }
   void enqueue() override { dev_->launch(kernel_, {}); }
   Work work() const override { return {.flop = 0, .bytes = 0, .items = 1}; }
+  nlohmann::json details() const override {
+    return {{"implementation", dev_ ? dev_->kernel_info(kernel_) : std::string()}};
+  }
 
  private:
   Device* dev_ = nullptr;

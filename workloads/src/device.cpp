@@ -1,6 +1,8 @@
 #include "chipcert/workloads/device.hpp"
 
+#include <cmath>
 #include <cstring>
+#include <sstream>
 #include <utility>
 
 namespace chipcert::workloads {
@@ -112,7 +114,21 @@ double Device::timed_launch(Kernel& k, std::span<cc_buffer* const> args, uint32_
   check(driver_->timed_launch(dev_, k.handle(), args.data(), static_cast<uint32_t>(args.size()),
                               repeat, &seconds),
         "timed_launch");
+  // A device clock that reports nothing, a negative or a non-number would
+  // make the timing loop run forever or the figures absurd: that is an error.
+  if (!std::isfinite(seconds) || seconds <= 0.0) {
+    std::ostringstream m;
+    m << "timed_launch: the driver's device timer returned " << seconds << " s for " << repeat
+      << " launch(es); expected a positive, finite time";
+    throw DriverError(CC_ERR_DEVICE, m.str());
+  }
   return seconds;
+}
+
+std::string Device::kernel_info(const Kernel& k) const {
+  if (!driver_->kernel_info || !k.handle()) return "";
+  const char* s = driver_->kernel_info(dev_, k.handle());
+  return s ? std::string(s) : std::string();
 }
 
 std::optional<cc_sensors> Device::sensors() {

@@ -46,6 +46,18 @@ double unit_roundoff(cc_dtype d) {
   return 0;
 }
 
+cc_dtype accumulator_for(cc_dtype d) {
+  switch (d) {
+    case CC_DTYPE_F64:
+      return CC_DTYPE_F64;
+    case CC_DTYPE_I8:
+    case CC_DTYPE_I32:
+      return CC_DTYPE_I32;
+    default:
+      return CC_DTYPE_F32;
+  }
+}
+
 std::string all_dtype_names() {
   std::string out;
   for (const auto& i : kDtypes) {

@@ -1,5 +1,6 @@
 #include "chipcert/workloads/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -7,6 +8,7 @@
 
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/random.hpp"
+#include "chipcert/workloads/reference.hpp"
 
 namespace chipcert::workloads {
 
@@ -15,6 +17,18 @@ template <typename T>
 void put(std::vector<std::byte>& out, size_t i, T v) {
   std::memcpy(out.data() + i * sizeof(T), &v, sizeof(T));
 }
+/// body(i) for i in [0, n), in chunks spread over threads for big tensors
+/// (inputs of 2^25+ elements would otherwise take seconds to generate).
+template <typename F>
+void for_chunks(size_t n, F&& body) {
+  constexpr size_t kChunk = size_t{1} << 16;
+  reference::parallel_for(static_cast<int64_t>((n + kChunk - 1) / kChunk), static_cast<double>(n),
+                          [&](int64_t c) {
+                            const size_t end = std::min(n, (static_cast<size_t>(c) + 1) * kChunk);
+                            for (size_t i = static_cast<size_t>(c) * kChunk; i < end; ++i) body(i);
+                          });
+}
+
 template <typename T>
 T get(std::span<const std::byte> in, size_t i) {
   T v;
@@ -23,13 +37,13 @@ T get(std::span<const std::byte> in, size_t i) {
 }
 }  // namespace
 
-HostTensor encode(cc_dtype dtype, std::span<const double> values) {
-  HostTensor t;
-  t.dtype = dtype;
+namespace {
+/// Round `values` into t (dtype set, bytes and values sized). `values` may be
+/// t.values itself: element i is read before it is written.
+void encode_into(HostTensor& t, std::span<const double> values) {
+  const cc_dtype dtype = t.dtype;
   const size_t n = values.size();
-  t.bytes.resize(n * dtype_size(dtype));
-  t.values.resize(n);
-  for (size_t i = 0; i < n; ++i) {
+  for_chunks(n, [&](size_t i) {
     const double v = values[i];
     switch (dtype) {
       case CC_DTYPE_F64:
@@ -68,31 +82,55 @@ HostTensor encode(cc_dtype dtype, std::span<const double> values) {
         break;
       }
       default:
-        throw std::invalid_argument("encode: unknown dtype " + std::to_string(dtype));
+        break;
     }
-  }
+  });
+}
+}  // namespace
+
+HostTensor encode(cc_dtype dtype, std::span<const double> values) {
+  if (dtype_size(dtype) == 0 || dtype >= CC_DTYPE_COUNT_)
+    throw std::invalid_argument("encode: unknown dtype " + std::to_string(dtype));
+  HostTensor t;
+  t.dtype = dtype;
+  t.bytes.resize(values.size() * dtype_size(dtype));
+  t.values.resize(values.size());
+  encode_into(t, values);
   return t;
 }
 
 HostTensor random_tensor(cc_dtype dtype, size_t n, uint64_t seed, uint64_t stream) {
-  std::vector<double> v(n);
+  if (dtype_size(dtype) == 0 || dtype >= CC_DTYPE_COUNT_)
+    throw std::invalid_argument("random_tensor: unknown dtype " + std::to_string(dtype));
+  // Generated straight into the tensor and rounded in place: big inputs are
+  // dominated by first-touch page faults, so no temporary copy.
+  HostTensor t;
+  t.dtype = dtype;
+  t.values.resize(n);
+  t.bytes.resize(n * dtype_size(dtype));
+  std::vector<double>& v = t.values;
   if (dtype == CC_DTYPE_I8) {
-    for (size_t i = 0; i < n; ++i)
+    for_chunks(n, [&](size_t i) {
       v[i] = static_cast<double>(static_cast<int64_t>(random_bits(seed, stream, i) % 255) - 127);
+    });
   } else if (dtype == CC_DTYPE_I32) {
-    for (size_t i = 0; i < n; ++i)
+    for_chunks(n, [&](size_t i) {
       v[i] = static_cast<double>(static_cast<int64_t>(random_bits(seed, stream, i) % 2097153) -
                                  1048576);
+    });
   } else {
-    for (size_t i = 0; i < n; ++i) v[i] = random_uniform(seed, stream, i);
+    for_chunks(n, [&](size_t i) { v[i] = random_uniform(seed, stream, i); });
   }
-  return encode(dtype, v);
+  encode_into(t, t.values);
+  return t;
 }
 
 std::vector<double> decode(cc_dtype dtype, std::span<const std::byte> bytes) {
   const size_t n = bytes.size() / dtype_size(dtype);
+  if (dtype_size(dtype) == 0 || dtype >= CC_DTYPE_COUNT_)
+    throw std::invalid_argument("decode: unknown dtype " + std::to_string(dtype));
   std::vector<double> out(n);
-  for (size_t i = 0; i < n; ++i) {
+  for_chunks(n, [&](size_t i) {
     switch (dtype) {
       case CC_DTYPE_F64:
         out[i] = get<double>(bytes, i);
@@ -114,9 +152,9 @@ std::vector<double> decode(cc_dtype dtype, std::span<const std::byte> bytes) {
         out[i] = get<int32_t>(bytes, i);
         break;
       default:
-        throw std::invalid_argument("decode: unknown dtype " + std::to_string(dtype));
+        break;
     }
-  }
+  });
   return out;
 }
 

@@ -64,6 +64,49 @@ VerifyResult compare_elementwise(std::span<const double> expected, std::span<con
   return r;
 }
 
+VerifyResult compare_exact_bytes(std::span<const std::byte> expected,
+                                 std::span<const std::byte> actual) {
+  VerifyResult r;
+  r.method = "exact";
+  r.tolerance = "every byte identical";
+  const size_t n = std::min(expected.size(), actual.size());
+  r.checked = n;
+  uint64_t zeros = 0, ref_zeros = 0;
+  for (size_t i = 0; i < n; ++i) {
+    zeros += actual[i] == std::byte{0};
+    ref_zeros += expected[i] == std::byte{0};
+    if (actual[i] != expected[i]) {
+      ++r.mismatches;
+      if (r.first_mismatches.size() < kMismatchesKept)
+        r.first_mismatches.push_back(
+            {i, static_cast<double>(expected[i]), static_cast<double>(actual[i])});
+    }
+  }
+  if (r.mismatches > 0) r.max_abs_error = 255;  // bytes have no meaningful distance
+  if (expected.size() != actual.size()) {
+    r.reason = "output has " + std::to_string(actual.size()) + " bytes, expected " +
+               std::to_string(expected.size());
+    return r;
+  }
+  r.zero_fraction = n ? static_cast<double>(zeros) / static_cast<double>(n) : 0.0;
+  const double ref_zero_fraction = n ? static_cast<double>(ref_zeros) / static_cast<double>(n) : 0;
+  r.passed = r.mismatches == 0;
+  if (!r.passed) {
+    const auto& m = r.first_mismatches.front();
+    r.reason = std::to_string(r.mismatches) + " of " + std::to_string(n) +
+               " bytes differ; first at offset " + std::to_string(m.index) + ": expected " +
+               std::to_string(static_cast<int>(m.expected)) + ", got " +
+               std::to_string(static_cast<int>(m.actual));
+  }
+  if (n > 0 && r.zero_fraction > kZeroTrustLimit && ref_zero_fraction <= kZeroTrustLimit) {
+    r.mistrusted = true;
+    r.passed = false;
+    const std::string z = "most transferred bytes are zero: the check cannot be trusted";
+    r.reason = r.reason.empty() ? z : r.reason + "; " + z;
+  }
+  return r;
+}
+
 VerifyResult merge(std::vector<VerifyResult> parts) {
   if (parts.empty()) return {};
   if (parts.size() == 1) return std::move(parts.front());

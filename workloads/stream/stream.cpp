@@ -7,6 +7,7 @@
 // times 2 for fused/unfused differences (|ref| scaled). Dot: the sum is
 // compared with a probabilistic bound 8*sqrt(n)*u*sum|a*b|, as for GEMM.
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <sstream>
@@ -72,11 +73,14 @@ class StreamInstance final : public Instance {
 
   VerifyResult verify() override {
     // Poison the output so a kernel that writes nothing cannot pass.
-    std::vector<std::byte> poison(out_bytes_, std::byte{0x7f});
-    dev_->write(out_buf_, poison.data(), poison.size());
+    // Host buffers are kept across verifications: at 2^25+ elements fresh
+    // allocations cost more in page faults than the check itself.
+    if (host_out_.size() != out_bytes_) host_out_.resize(out_bytes_);
+    std::fill(host_out_.begin(), host_out_.end(), std::byte{0x7f});
+    dev_->write(out_buf_, host_out_.data(), host_out_.size());
     dev_->launch(kernel_, std::span(args_.data(), nargs_));
     dev_->synchronize();
-    std::vector<std::byte> out(out_bytes_);
+    std::vector<std::byte>& out = host_out_;
     dev_->read(out_buf_, out.data(), out.size());
     const std::vector<double> got = decode(dtype_, out);
     const double u = unit_roundoff(dtype_);
@@ -96,7 +100,8 @@ class StreamInstance final : public Instance {
       r.method = "scalar";
       return r;
     }
-    std::vector<double> ref(a.size());
+    std::vector<double>& ref = ref_;
+    if (ref.size() != a.size()) ref.resize(a.size());
     for (size_t i = 0; i < a.size(); ++i) {
       switch (info_.op) {
         case CC_OP_STREAM_COPY:
@@ -135,6 +140,10 @@ class StreamInstance final : public Instance {
     return dev_->timed_launch(kernel_, std::span(args_.data(), nargs_), repeat);
   }
 
+  nlohmann::json details() const override {
+    return {{"implementation", dev_ ? dev_->kernel_info(kernel_) : std::string()}};
+  }
+
   Work work() const override {
     const double n = static_cast<double>(n_);
     const double arrays = info_.inputs + info_.outputs;
@@ -150,6 +159,8 @@ class StreamInstance final : public Instance {
   std::array<Buffer, 2> in_buf_;
   Buffer out_buf_;
   size_t out_bytes_ = 0;
+  std::vector<std::byte> host_out_;
+  std::vector<double> ref_;
   Kernel kernel_;
   std::array<cc_buffer*, 3> args_{};
   uint32_t nargs_ = 0;

@@ -258,6 +258,64 @@ const char* dtype_name(uint32_t dtype) {
   return dtype < CC_DTYPE_COUNT_ ? kNames[dtype] : "unknown dtype";
 }
 
+Isa cpu_isa() {
+  // What the CPU offers (cpuid through libgcc); AVX-512 needs F and BW/VL for
+  // the masked tails, BF16 and VNNI the dot-product instructions.
+  static const Isa hw = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl")) {
+      return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vnni")
+                 ? Isa::kAvx512Bf16Vnni
+                 : Isa::kAvx512;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
+    return Isa::kScalar;
+  }();
+  const char* cap = std::getenv("CHIPCERT_CPU_MAX_ISA");
+  if (!cap || !*cap) return hw;
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Bf16Vnni})
+    if (std::strcmp(cap, isa_name(isa)) == 0) return std::min(isa, hw);
+  return hw;  // an unknown name caps nothing
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kAvx512Bf16Vnni:
+      return "avx512_bf16_vnni";
+  }
+  return "?";
+}
+
+std::string dnnl_version_string() {
+  const dnnl_version_t* v = dnnl::version();
+  return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->patch);
+}
+
+Range thread_range(int64_t n, int t, int nt, int64_t align) {
+  const int64_t units = (n + align - 1) / align;
+  const int64_t per = units / nt, extra = units % nt;
+  const int64_t first = t * per + std::min<int64_t>(t, extra);
+  const int64_t count = per + (t < extra ? 1 : 0);
+  return {std::min(n, first * align), std::min(n, (first + count) * align)};
+}
+
+void require_float_pair(const cc_op_desc& op, const char* what) {
+  const bool ok =
+      op.dtype == op.acc_dtype && (op.dtype == CC_DTYPE_F32 || op.dtype == CC_DTYPE_F64);
+  if (!ok)
+    throw Error(CC_ERR_UNSUPPORTED, std::string(what) + " supports dtype/acc_dtype f32/f32 and " +
+                                        "f64/f64 on the CPU driver, not " + dtype_name(op.dtype) +
+                                        "/" + dtype_name(op.acc_dtype));
+}
+
 uint64_t checked_bytes(uint64_t a, uint64_t b, uint64_t c) {
   uint64_t ab = 0, abc = 0;
   if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc))

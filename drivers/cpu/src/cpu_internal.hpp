@@ -70,10 +70,16 @@ class Kernel {
   const std::vector<ArgSpec>& args() const { return args_; }
   /// Executes synchronously. `data[i]` points at >= args()[i].bytes bytes.
   virtual void run(void* const* data) = 0;
+  /// One line naming the implementation (library, its chosen kernel, ISA).
+  const std::string& info() const { return info_; }
 
  protected:
   std::vector<ArgSpec> args_;
+  std::string info_;
 };
+
+/// Most buffers any op kind takes (LAYERNORM_BACKWARD).
+constexpr uint32_t kMaxArgs = 8;
 
 class Device;
 
@@ -81,6 +87,47 @@ class Device;
 std::unique_ptr<Kernel> make_gemm_kernel(Device& dev, const cc_op_desc& op);
 /// Kernel for the CC_OP_STREAM_* kinds; throws like make_gemm_kernel.
 std::unique_ptr<Kernel> make_stream_kernel(Device& dev, const cc_op_desc& op);
+/// Kernel for CC_OP_PEAK (cpu_peak.cpp).
+std::unique_ptr<Kernel> make_peak_kernel(Device& dev, const cc_op_desc& op);
+/// Kernel for CC_OP_CONV2D (cpu_conv.cpp).
+std::unique_ptr<Kernel> make_conv2d_kernel(Device& dev, const cc_op_desc& op);
+/// Kernel for CC_OP_ATTENTION (cpu_attention.cpp).
+std::unique_ptr<Kernel> make_attention_kernel(Device& dev, const cc_op_desc& op);
+/// Kernels for LAYERNORM, SOFTMAX, their backward ops and SOFTMAX_XENT (cpu_rows.cpp).
+std::unique_ptr<Kernel> make_rows_kernel(Device& dev, const cc_op_desc& op);
+/// Kernels for GELU, ADD, MUL, GELU_BACKWARD and ADAMW (cpu_eltwise.cpp).
+std::unique_ptr<Kernel> make_eltwise_kernel(Device& dev, const cc_op_desc& op);
+
+/// Instruction sets the driver's own kernels dispatch on, best last.
+enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Bf16Vnni };
+/// The best ISA this CPU runs (cpuid), capped by the environment variable
+/// CHIPCERT_CPU_MAX_ISA ("scalar", "avx2", "avx512", "avx512_bf16_vnni"); read
+/// at every call so tests can exercise the fallbacks.
+Isa cpu_isa();
+/// "avx512" etc., for kernel_info.
+const char* isa_name(Isa isa);
+
+/// In place x[i] = exp(x[i]) / erfc(x[i]) for i < n, vectorised through
+/// glibc's libmvec (<= 4 ulp) on AVX-512 / AVX2, else the scalar libm call.
+void vexp(Isa isa, float* x, int64_t n);
+void verfc(Isa isa, float* x, int64_t n);
+/// Double versions: scalar libm (< 1 ulp), no vector path.
+void vexp(Isa isa, double* x, int64_t n);
+void verfc(Isa isa, double* x, int64_t n);
+
+/// "oneDNN x.y.z", the version of the library actually loaded.
+std::string dnnl_version_string();
+
+/// [lo, hi) of thread t's contiguous share of n items, in units of `align`
+/// items (the last share may end unaligned at n).
+struct Range {
+  int64_t lo, hi;
+};
+Range thread_range(int64_t n, int t, int nt, int64_t align = 1);
+
+/// Throws Error(CC_ERR_UNSUPPORTED) unless dtype == acc_dtype is f32 or f64:
+/// the dtypes of the OpenMP row and element-wise ops. `what` names the op.
+void require_float_pair(const cc_op_desc& op, const char* what);
 
 /// The whole host as one device. Owns every buffer and kernel made on it.
 /// Not thread-safe: the ABI forbids concurrent calls for one device.

@@ -1,8 +1,9 @@
 // STREAM kernels (copy, mul, add, triad, dot) for f32 and f64.
 //
 // Each OpenMP thread takes one contiguous, cache-line aligned slice (a static
-// schedule, the same partition Device::alloc first-touches) and runs a plain
-// loop on it. The per-slice loops are cloned for AVX-512, AVX2 and baseline
+// schedule, like the page partition Device::alloc first-touches with) and
+// runs a plain loop on it. Arguments must not overlap (they are __restrict),
+// except dot's two read-only inputs. The per-slice loops are cloned for AVX-512, AVX2 and baseline
 // x86-64 and picked at load time, so one binary runs everywhere and still
 // uses wide vectors: the build itself targets baseline x86-64.
 #include <omp.h>
@@ -51,6 +52,9 @@ class StreamKernel final : public Kernel {
  public:
   StreamKernel(uint32_t kind, int64_t n, double scalar, int threads)
       : kind_(kind), n_(n), scalar_(static_cast<T>(scalar)), threads_(threads) {
+    info_ =
+        "chipcert OpenMP loop, one contiguous slice per core, omp simd (target_clones "
+        "avx512/avx2/baseline)";
     const uint64_t bytes = checked_bytes(uint64_t(n), sizeof(T));
     switch (kind) {
       case CC_OP_STREAM_COPY:

@@ -33,7 +33,19 @@ struct GemmCase {
   uint32_t ta, tb;
   int64_t pad_a, pad_b, pad_c;  // leading dimension minus the stored columns
   double alpha, beta;
+  int64_t batch;  // 0 and 1 both mean one product
+  bool shared_b;  // batched: every product uses the same B (stride_b = 0)
 };
+
+/// cc_gemm_params by field name (positional braces hide mistakes).
+cc_gemm_params gemm_params(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
+                           double alpha = 1, double beta = 0) {
+  cc_gemm_params g{};
+  g.m = m, g.n = n, g.k = k;
+  g.lda = lda, g.ldb = ldb, g.ldc = ldc;
+  g.alpha = alpha, g.beta = beta;
+  return g;
+}
 
 class CpuDriver : public ::testing::Test {
  protected:
@@ -186,11 +198,20 @@ std::string name_of(const GemmCase& c) {
 }
 
 const std::vector<GemmCase> kGemmCases = {
-    {1, 1, 1, 0, 0, 0, 0, 0, 1, 0},         {64, 64, 64, 0, 0, 0, 0, 0, 1, 0},
-    {37, 53, 71, 1, 0, 0, 0, 0, 1, 0},      {128, 96, 200, 0, 1, 0, 0, 0, 1, 0},
-    {33, 17, 300, 1, 1, 3, 5, 7, 1, 0},     {100, 70, 90, 0, 0, 5, 9, 3, 0.5, 2},
-    {257, 130, 513, 1, 0, 0, 2, 1, 0.5, 2}, {300, 600, 40, 0, 1, 1, 1, 1, -1, 1},
-    {16, 16, 0, 0, 0, 0, 0, 0, 1, 2},       {16, 8, 8, 0, 0, 0, 0, 0, 0, 0.5},
+    // m, n, k, trans_a, trans_b, pad_a, pad_b, pad_c, alpha, beta, batch, shared_b
+    {1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, false},
+    {64, 64, 64, 0, 0, 0, 0, 0, 1, 0, 1, false},
+    {37, 53, 71, 1, 0, 0, 0, 0, 1, 0, 0, false},
+    {128, 96, 200, 0, 1, 0, 0, 0, 1, 0, 0, false},
+    {33, 17, 300, 1, 1, 3, 5, 7, 1, 0, 0, false},
+    {100, 70, 90, 0, 0, 5, 9, 3, 0.5, 2, 0, false},
+    {257, 130, 513, 1, 0, 0, 2, 1, 0.5, 2, 0, false},
+    {300, 600, 40, 0, 1, 1, 1, 1, -1, 1, 0, false},
+    {16, 16, 0, 0, 0, 0, 0, 0, 1, 2, 0, false},
+    {16, 8, 8, 0, 0, 0, 0, 0, 0, 0.5, 0, false},
+    {20, 24, 36, 0, 1, 2, 0, 1, 1, 0, 3, false},
+    {17, 40, 33, 1, 0, 0, 1, 0, 0.5, 2, 4, true},
+    {8, 8, 0, 0, 0, 0, 0, 1, 1, 2, 2, false},
 };
 
 template <class Store, class Out, class Gen, class ToStore>
@@ -201,10 +222,13 @@ void CpuDriver::check_gemm(cc_dtype in, cc_dtype acc, const GemmCase& c, double 
   const int64_t b_rows = c.tb ? c.n : c.k, b_cols = c.tb ? c.k : c.n;
   const int64_t lda = std::max<int64_t>(1, a_cols + c.pad_a);  // BLAS: ld >= max(1, cols)
   const int64_t ldb = std::max<int64_t>(1, b_cols + c.pad_b), ldc = c.n + c.pad_c;
+  // Batched matrices sit 3 elements apart beyond their span (0 for a shared B).
+  const int64_t batch = std::max<int64_t>(1, c.batch);
+  const int64_t sa = a_rows * lda + 3, sb = c.shared_b ? 0 : b_rows * ldb + 3, sc = c.m * ldc + 3;
   std::mt19937 rng(42);
-  std::vector<double> a(size_t(std::max<int64_t>(1, a_rows * lda))),
-      b(size_t(std::max<int64_t>(1, b_rows * ldb)));
-  std::vector<Out> c0(size_t(c.m * ldc));
+  std::vector<double> a(size_t(std::max<int64_t>(1, batch * sa))),
+      b(size_t(std::max<int64_t>(1, (batch - 1) * sb + b_rows * ldb)));
+  std::vector<Out> c0(size_t(batch * sc));
   for (double& v : a) v = gen(rng);
   for (double& v : b) v = gen(rng);
   for (Out& v : c0) v = Out(gen(rng));
@@ -217,32 +241,43 @@ void CpuDriver::check_gemm(cc_dtype in, cc_dtype acc, const GemmCase& c, double 
   op.kind = CC_OP_GEMM;
   op.dtype = in;
   op.acc_dtype = acc;
-  op.u.gemm = {c.m, c.n, c.k, lda, ldb, ldc, c.ta, c.tb, c.alpha, c.beta};
+  op.u.gemm = gemm_params(c.m, c.n, c.k, lda, ldb, ldc, c.alpha, c.beta);
+  op.u.gemm.trans_a = c.ta;
+  op.u.gemm.trans_b = c.tb;
+  op.u.gemm.batch = c.batch;
+  op.u.gemm.stride_a = sa, op.u.gemm.stride_b = sb, op.u.gemm.stride_c = sc;
   cc_buffer* bc = upload(c0);
   ASSERT_EQ(run(op, {upload(as), upload(bs), bc}), CC_OK) << error();
   const std::vector<Out> got = download<Out>(bc, c0.size());
   int64_t bad = 0;
-  for (int64_t i = 0; i < c.m; ++i)
-    for (int64_t j = 0; j < c.n; ++j) {
-      double ref = 0, mag = 0;
-      for (int64_t p = 0; p < c.k; ++p) {
-        const double x = c.ta ? a[size_t(p * lda + i)] : a[size_t(i * lda + p)];
-        const double y = c.tb ? b[size_t(j * ldb + p)] : b[size_t(p * ldb + j)];
-        ref += x * y;
-        mag += std::fabs(x * y);
+  std::vector<bool> written(got.size(), false);
+  for (int64_t t = 0; t < batch; ++t)
+    for (int64_t i = 0; i < c.m; ++i)
+      for (int64_t j = 0; j < c.n; ++j) {
+        double ref = 0, mag = 0;
+        for (int64_t p = 0; p < c.k; ++p) {
+          const double x = a[size_t(t * sa + (c.ta ? p * lda + i : i * lda + p))];
+          const double y = b[size_t(t * sb + (c.tb ? j * ldb + p : p * ldb + j))];
+          ref += x * y;
+          mag += std::fabs(x * y);
+        }
+        const size_t at = size_t(t * sc + i * ldc + j);
+        written[at] = true;
+        const double old = double(c0[at]);
+        const double want = c.alpha * ref + (c.beta == 0 ? 0 : c.beta * old);
+        const double tol =
+            double(c.k + 2) * eps * (std::fabs(c.alpha) * mag + std::fabs(c.beta * old));
+        const double have = double(got[at]);
+        if (!(std::fabs(have - want) <= tol) && ++bad <= 5)
+          ADD_FAILURE() << "C[" << t << "][" << i << "][" << j << "] = " << have << ", want "
+                        << want;
       }
-      const double old = double(c0[size_t(i * ldc + j)]);
-      const double want = c.alpha * ref + (c.beta == 0 ? 0 : c.beta * old);
-      const double tol =
-          double(c.k + 2) * eps * (std::fabs(c.alpha) * mag + std::fabs(c.beta * old));
-      const double have = double(got[size_t(i * ldc + j)]);
-      if (!(std::fabs(have - want) <= tol) && ++bad <= 5)
-        ADD_FAILURE() << "C[" << i << "][" << j << "] = " << have << ", want " << want;
-    }
   EXPECT_EQ(bad, 0);
-  for (int64_t i = 0; i < c.m; ++i)  // padding between rows of C is untouched
-    for (int64_t j = c.n; j < ldc; ++j)
-      EXPECT_EQ(got[size_t(i * ldc + j)], c0[size_t(i * ldc + j)]);
+  for (size_t i = 0; i < got.size(); ++i) {  // padding around the C matrices is untouched
+    if (!written[i]) {
+      ASSERT_EQ(got[i], c0[i]) << "C padding element " << i;
+    }
+  }
 }
 
 TEST_F(CpuDriver, GemmF32) {
@@ -273,14 +308,14 @@ TEST_F(CpuDriver, GemmBf16) {
 
 TEST_F(CpuDriver, GemmI8IsExact) {
   std::uniform_int_distribution<int> u(-128, 127);
-  for (GemmCase c : kGemmCases) {
+  for (const GemmCase& c : kGemmCases) {
     if (c.alpha != 1 || (c.beta != 0 && c.beta != 1)) continue;  // unsupported for i8
     check_gemm<int8_t, int32_t>(
         CC_DTYPE_I8, CC_DTYPE_I32, c, 0.0, [&](std::mt19937& r) { return double(u(r)); },
         [](double v) { return int8_t(v); });
   }
   cc_op_desc op = desc(CC_OP_GEMM, CC_DTYPE_I8, CC_DTYPE_I32);
-  op.u.gemm = {4, 4, 4, 4, 4, 4, 0, 0, 0.5, 0};
+  op.u.gemm = gemm_params(4, 4, 4, 4, 4, 4, 0.5, 0);
   cc_kernel* k = nullptr;
   EXPECT_EQ(drv().prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED);
   EXPECT_FALSE(error().empty());
@@ -288,16 +323,26 @@ TEST_F(CpuDriver, GemmI8IsExact) {
 
 TEST_F(CpuDriver, GemmRejectsBadShapes) {
   cc_op_desc op = desc(CC_OP_GEMM, CC_DTYPE_F32, CC_DTYPE_F32);
-  op.u.gemm = {8, 8, 8, 7, 8, 8, 0, 0, 1, 0};  // lda < k
+  op.u.gemm = gemm_params(8, 8, 8, 7, 8, 8);  // lda < k
   cc_kernel* k = nullptr;
   EXPECT_EQ(drv().prepare(dev_, &op, &k), CC_ERR_INVALID_ARGUMENT);
   EXPECT_NE(error().find("lda"), std::string::npos) << error();
-  op.u.gemm = {8, 8, 8, 8, 8, 8, 0, 0, 1, 0};
+  op.u.gemm = gemm_params(8, 8, 8, 8, 8, 8);
+  op.u.gemm.batch = 2;
+  op.u.gemm.stride_c = 63;  // the two C matrices would overlap
+  EXPECT_EQ(drv().prepare(dev_, &op, &k), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find("stride_c"), std::string::npos) << error();
+  op.u.gemm = gemm_params(8, 8, 8, 8, 8, 8);
   cc_buffer* a = upload(std::vector<float>(64));
   cc_buffer* small = upload(std::vector<float>(63));
   EXPECT_EQ(run(op, {a, small, a}), CC_ERR_INVALID_ARGUMENT);
   EXPECT_NE(error().find("(B) needs 256 bytes, buffer has 252"), std::string::npos) << error();
   EXPECT_EQ(run(op, {a, a}), CC_ERR_INVALID_ARGUMENT);  // wrong nargs
+  op.u.gemm.batch = 3;  // three A, B and C matrices 64 elements apart
+  op.u.gemm.stride_a = op.u.gemm.stride_b = op.u.gemm.stride_c = 64;
+  cc_buffer* big = upload(std::vector<float>(192));
+  EXPECT_EQ(run(op, {big, big, a}), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find("(C) needs 768 bytes"), std::string::npos) << error();
 }
 
 TEST_F(CpuDriver, UnsupportedDtypesSayWhy) {
@@ -307,7 +352,10 @@ TEST_F(CpuDriver, UnsupportedDtypesSayWhy) {
                                {CC_OP_STREAM_TRIAD, CC_DTYPE_I32, CC_DTYPE_I32},
                                {CC_OP_STREAM_COPY, CC_DTYPE_F32, CC_DTYPE_F64}}) {
     cc_op_desc op = desc(kind, in, acc);
-    op.u.gemm = {4, 4, 4, 4, 4, 4, 0, 0, 1, 0};
+    if (kind == CC_OP_GEMM)
+      op.u.gemm = gemm_params(4, 4, 4, 4, 4, 4);
+    else
+      op.u.stream.n = 4;
     cc_kernel* k = nullptr;
     EXPECT_EQ(drv().prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED) << kind << " " << in;
     EXPECT_FALSE(error().empty());
@@ -315,6 +363,7 @@ TEST_F(CpuDriver, UnsupportedDtypesSayWhy) {
   cc_op_desc op = desc(cc_op_kind(99), CC_DTYPE_F32, CC_DTYPE_F32);
   cc_kernel* k = nullptr;
   EXPECT_EQ(drv().prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED);
+  EXPECT_NE(error().find("op kind 99"), std::string::npos) << error();
 }
 
 template <class T>
@@ -436,7 +485,7 @@ TEST_F(CpuDriver, DISABLED_Throughput) {
   const auto gemm = [&](const char* name, cc_dtype in, cc_dtype acc, cc_buffer* ab, cc_buffer* c,
                         int reps) {
     cc_op_desc op = desc(CC_OP_GEMM, in, acc);
-    op.u.gemm = {n, n, n, n, n, n, 0, 0, 1, 0};
+    op.u.gemm = gemm_params(n, n, n, n, n, n);
     const double s = best_seconds(op, {ab, ab, c}, reps);
     std::printf("GEMM %s %ld^3: %.1f GFLOP/s\n", name, long(n), 2.0 * n * n * n / s / 1e9);
   };

@@ -302,7 +302,7 @@ TEST_P(ExampleGemm, MatchesDoubleReference) {
   for (size_t i = 0; i < C.size(); ++i) C[i] = c.beta == 0.0 ? NAN : static_cast<float>(i % 5);
 
   cc_op_desc op = Op(CC_OP_GEMM, CC_DTYPE_F32);
-  op.u.gemm = {m, n, k, lda, ldb, ldc, c.ta, c.tb, c.alpha, c.beta};
+  op.u.gemm = {m, n, k, lda, ldb, ldc, c.ta, c.tb, c.alpha, c.beta, 1, 0, 0, 0};
   cc_kernel* kern = Prepare(op);
   ASSERT_NE(kern, nullptr);
   cc_buffer* args[] = {Upload(A), Upload(B), Upload(C)};
@@ -406,7 +406,7 @@ TEST_F(ExampleDevice, NoopAndTimedLaunch) {
 
 TEST_F(ExampleDevice, UnsupportedHasReason) {
   cc_op_desc gemm64 = Op(CC_OP_GEMM, CC_DTYPE_F64);
-  gemm64.u.gemm = {2, 2, 2, 2, 2, 2, 0, 0, 1.0, 0.0};
+  gemm64.u.gemm = {2, 2, 2, 2, 2, 2, 0, 0, 1.0, 0.0, 1, 0, 0, 0};
   cc_op_desc gemm16 = gemm64;
   gemm16.dtype = gemm16.acc_dtype = CC_DTYPE_F16;
   cc_op_desc mixed = gemm64;
@@ -426,7 +426,7 @@ TEST_F(ExampleDevice, UnsupportedHasReason) {
 
 TEST_F(ExampleDevice, BadSizesAreInvalidArgument) {
   cc_op_desc op = Op(CC_OP_GEMM, CC_DTYPE_F32);
-  op.u.gemm = {4, 3, 2, 2, 3, 3, 0, 0, 1.0, 0.0};
+  op.u.gemm = {4, 3, 2, 2, 3, 3, 0, 0, 1.0, 0.0, 1, 0, 0, 0};
   cc_op_desc bad_ld = op;
   bad_ld.u.gemm.lda = 1;  // < k
   Prepare(bad_ld, CC_ERR_INVALID_ARGUMENT);

@@ -2,14 +2,14 @@
 
 namespace chipcert::opencl {
 
-std::unique_ptr<cc_device> open_device(uint32_t index) {
+std::unique_ptr<Device> open_device(uint32_t index) {
   const Inventory& inv = inventory();
   if (inv.status != CC_OK) throw Error(inv.status, inv.error);
   if (index >= inv.devices.size())
     throw Error(CC_ERR_INVALID_ARGUMENT, "device index " + std::to_string(index) +
                                              " out of range (" +
                                              std::to_string(inv.devices.size()) + " devices)");
-  auto dev = std::make_unique<cc_device>();
+  auto dev = std::make_unique<Device>();
   dev->rec = &inv.devices[index];
   const cl_device_id id = dev->rec->device;
 
@@ -33,19 +33,19 @@ std::unique_ptr<cc_device> open_device(uint32_t index) {
   return dev;
 }
 
-void close_device(std::unique_ptr<cc_device> dev) noexcept {
+void close_device(std::unique_ptr<Device> dev) noexcept {
   if (dev && dev->queue) clFinish(dev->queue.get());
   dev.reset();
 }
 
-cc_buffer* alloc_buffer(cc_device& dev, uint64_t bytes) {
+Buffer* alloc_buffer(Device& dev, uint64_t bytes) {
   const DeviceRecord& rec = *dev.rec;
   if (bytes > rec.max_alloc)
     throw Error(CC_ERR_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
                                           " bytes: " + rec.label + " allows at most " +
                                           std::to_string(rec.max_alloc) +
                                           " bytes per buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
-  auto buf = std::make_unique<cc_buffer>();
+  auto buf = std::make_unique<Buffer>();
   buf->bytes = bytes;
   if (bytes > 0) {  // OpenCL rejects 0-byte buffers; ours then holds nothing
     cl_int rc = CL_SUCCESS;
@@ -56,19 +56,19 @@ cc_buffer* alloc_buffer(cc_device& dev, uint64_t bytes) {
                   "clCreateBuffer of " + std::to_string(bytes) + " bytes on " + rec.label +
                       " failed: " + cl_error_name(rc));
   }
-  cc_buffer* raw = buf.get();
+  Buffer* raw = buf.get();
   dev.buffers.emplace(raw, std::move(buf));
   return raw;
 }
 
-void free_buffer(cc_device& dev, cc_buffer* buf) {
+void free_buffer(Device& dev, Buffer* buf) {
   const auto it = dev.buffers.find(buf);
   if (it == dev.buffers.end()) return;  // unknown or double free: nothing to release
   // Queued work may still use the cl_mem; OpenCL keeps it alive until then.
   dev.buffers.erase(it);
 }
 
-cc_buffer& owned_buffer(cc_device& dev, cc_buffer* buf, const char* what) {
+Buffer& owned_buffer(Device& dev, Buffer* buf, const char* what) {
   const auto it = dev.buffers.find(buf);
   if (buf == nullptr || it == dev.buffers.end())
     throw Error(CC_ERR_INVALID_ARGUMENT,
@@ -77,7 +77,7 @@ cc_buffer& owned_buffer(cc_device& dev, cc_buffer* buf, const char* what) {
 }
 
 namespace {
-void check_range(const cc_buffer& b, uint64_t offset, uint64_t bytes, const void* host,
+void check_range(const Buffer& b, uint64_t offset, uint64_t bytes, const void* host,
                  const char* what) {
   if (offset > b.bytes || bytes > b.bytes - offset)  // overflow-safe offset + bytes > size
     throw Error(CC_ERR_INVALID_ARGUMENT, std::string(what) + " of " + std::to_string(bytes) +
@@ -89,9 +89,8 @@ void check_range(const cc_buffer& b, uint64_t offset, uint64_t bytes, const void
 }
 }  // namespace
 
-void write_buffer(cc_device& dev, cc_buffer* buf, uint64_t offset, const void* src,
-                  uint64_t bytes) {
-  cc_buffer& b = owned_buffer(dev, buf, "write target");
+void write_buffer(Device& dev, Buffer* buf, uint64_t offset, const void* src, uint64_t bytes) {
+  Buffer& b = owned_buffer(dev, buf, "write target");
   check_range(b, offset, bytes, src, "write");
   if (bytes == 0) return;
   check(clEnqueueWriteBuffer(dev.queue.get(), b.mem.get(), CL_TRUE, offset, bytes, src, 0, nullptr,
@@ -99,8 +98,8 @@ void write_buffer(cc_device& dev, cc_buffer* buf, uint64_t offset, const void* s
         "clEnqueueWriteBuffer");
 }
 
-void read_buffer(cc_device& dev, cc_buffer* buf, uint64_t offset, void* dst, uint64_t bytes) {
-  cc_buffer& b = owned_buffer(dev, buf, "read source");
+void read_buffer(Device& dev, Buffer* buf, uint64_t offset, void* dst, uint64_t bytes) {
+  Buffer& b = owned_buffer(dev, buf, "read source");
   check_range(b, offset, bytes, dst, "read");
   if (bytes == 0) {
     check(clFinish(dev.queue.get()), "clFinish");  // still "waits for launched work"
@@ -111,13 +110,15 @@ void read_buffer(cc_device& dev, cc_buffer* buf, uint64_t offset, void* dst, uin
         "clEnqueueReadBuffer");
 }
 
-cl_program program_for(cc_device& dev, const char* source_name, const char* source,
+cl_program program_for(Device& dev, const char* name, const std::vector<const char*>& sources,
                        const std::string& options) {
-  const std::string key = std::string(source_name) + "|" + options;
+  const std::string key = std::string(name) + "|" + options;
   if (const auto it = dev.programs.find(key); it != dev.programs.end()) return it->second.get();
 
   cl_int rc = CL_SUCCESS;
-  Program program(clCreateProgramWithSource(dev.context.get(), 1, &source, nullptr, &rc));
+  Program program(clCreateProgramWithSource(dev.context.get(), static_cast<cl_uint>(sources.size()),
+                                            const_cast<const char**>(sources.data()), nullptr,
+                                            &rc));
   check(rc, "clCreateProgramWithSource");
   const cl_device_id id = dev.rec->device;
   rc = clBuildProgram(program.get(), 1, &id, options.c_str(), nullptr, nullptr);
@@ -134,7 +135,7 @@ cl_program program_for(cc_device& dev, const char* source_name, const char* sour
     }
     constexpr size_t kMaxLog = 8192;  // keep last_error readable
     if (log.size() > kMaxLog) log = log.substr(0, kMaxLog) + "\n[build log truncated]";
-    throw Error(CC_ERR_DEVICE, std::string("building ") + source_name + " for " + dev.rec->label +
+    throw Error(CC_ERR_DEVICE, std::string("building ") + name + " for " + dev.rec->label +
                                    " with \"" + options + "\" failed (" + cl_error_name(rc) +
                                    "):\n" + log);
   }

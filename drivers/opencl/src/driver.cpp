@@ -50,8 +50,19 @@ cc_status guarded(std::string& sink, F&& body) noexcept {
   }
 }
 
+// The ABI's opaque handles are our internal types (see device.hpp).
+Device* dev_of(cc_device* d) {
+  return reinterpret_cast<Device*>(d);
+}
+Buffer* buf_of(cc_buffer* b) {
+  return reinterpret_cast<Buffer*>(b);
+}
+Op* op_of(cc_kernel* k) {
+  return reinterpret_cast<Op*>(k);
+}
+
 std::string& sink_of(cc_device* dev) {
-  return dev != nullptr ? dev->last_error : t_last_error;
+  return dev != nullptr ? dev_of(dev)->last_error : t_last_error;
 }
 
 // Fails INVALID_ARGUMENT for a NULL device (message goes to the thread's sink).
@@ -94,40 +105,43 @@ cc_status ocl_device_info(uint32_t index, cc_device_info* info) {
 cc_status ocl_open(uint32_t index, cc_device** out) {
   return guarded(t_last_error, [&] {
     if (out == nullptr) throw Error(CC_ERR_INVALID_ARGUMENT, "open: out is NULL");
-    *out = open_device(index).release();
+    *out = reinterpret_cast<cc_device*>(open_device(index).release());
   });
 }
 
 void ocl_close(cc_device* dev) {
-  close_device(std::unique_ptr<cc_device>(dev));
+  close_device(std::unique_ptr<Device>(dev_of(dev)));
 }
 
 cc_status ocl_alloc(cc_device* dev, uint64_t bytes, cc_buffer** out) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] {
+  return guarded(dev_of(dev)->last_error, [&] {
     if (out == nullptr) throw Error(CC_ERR_INVALID_ARGUMENT, "alloc: out is NULL");
-    *out = alloc_buffer(*dev, bytes);
+    *out = reinterpret_cast<cc_buffer*>(alloc_buffer(*dev_of(dev), bytes));
   });
 }
 
 void ocl_free(cc_device* dev, cc_buffer* buf) {
-  if (dev != nullptr) guarded(dev->last_error, [&] { free_buffer(*dev, buf); });
+  if (dev != nullptr)
+    guarded(dev_of(dev)->last_error, [&] { free_buffer(*dev_of(dev), buf_of(buf)); });
 }
 
 cc_status ocl_write(cc_device* dev, cc_buffer* buf, uint64_t offset, const void* src,
                     uint64_t bytes) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] { write_buffer(*dev, buf, offset, src, bytes); });
+  return guarded(dev_of(dev)->last_error,
+                 [&] { write_buffer(*dev_of(dev), buf_of(buf), offset, src, bytes); });
 }
 
 cc_status ocl_read(cc_device* dev, cc_buffer* buf, uint64_t offset, void* dst, uint64_t bytes) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] { read_buffer(*dev, buf, offset, dst, bytes); });
+  return guarded(dev_of(dev)->last_error,
+                 [&] { read_buffer(*dev_of(dev), buf_of(buf), offset, dst, bytes); });
 }
 
 cc_status ocl_prepare(cc_device* dev, const cc_op_desc* op, cc_kernel** out) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] {
+  return guarded(dev_of(dev)->last_error, [&] {
     if (op == nullptr || out == nullptr)
       throw Error(CC_ERR_INVALID_ARGUMENT, "prepare: op or out is NULL");
     // Copy what the caller's struct holds; a shorter struct leaves the rest 0.
@@ -136,30 +150,35 @@ cc_status ocl_prepare(cc_device* dev, const cc_op_desc* op, cc_kernel** out) {
                   "prepare: struct_size " + std::to_string(op->struct_size) + " is too small");
     cc_op_desc copy{};
     std::memcpy(&copy, op, std::min<size_t>(op->struct_size, sizeof copy));
-    *out = prepare_op(*dev, copy);
+    *out = reinterpret_cast<cc_kernel*>(prepare_op(*dev_of(dev), copy));
   });
 }
 
 void ocl_release(cc_device* dev, cc_kernel* kernel) {
-  if (dev != nullptr) guarded(dev->last_error, [&] { release_op(*dev, kernel); });
+  if (dev != nullptr)
+    guarded(dev_of(dev)->last_error, [&] { release_op(*dev_of(dev), op_of(kernel)); });
 }
 
 cc_status ocl_launch(cc_device* dev, cc_kernel* kernel, cc_buffer* const* args, uint32_t nargs) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] { launch_op(*dev, kernel, args, nargs); });
+  return guarded(dev_of(dev)->last_error, [&] {
+    launch_op(*dev_of(dev), op_of(kernel), reinterpret_cast<Buffer* const*>(args), nargs);
+  });
 }
 
 cc_status ocl_synchronize(cc_device* dev) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] { check(clFinish(dev->queue.get()), "clFinish"); });
+  return guarded(dev_of(dev)->last_error,
+                 [&] { check(clFinish(dev_of(dev)->queue.get()), "clFinish"); });
 }
 
 cc_status ocl_timed_launch(cc_device* dev, cc_kernel* kernel, cc_buffer* const* args,
                            uint32_t nargs, uint32_t repeat, double* seconds) {
   CC_REQUIRE_DEVICE(dev);
-  return guarded(dev->last_error, [&] {
+  return guarded(dev_of(dev)->last_error, [&] {
     if (seconds == nullptr) throw Error(CC_ERR_INVALID_ARGUMENT, "timed_launch: seconds is NULL");
-    *seconds = timed_launch_op(*dev, kernel, args, nargs, repeat);
+    *seconds = timed_launch_op(*dev_of(dev), op_of(kernel), reinterpret_cast<Buffer* const*>(args),
+                               nargs, repeat);
   });
 }
 
@@ -167,12 +186,19 @@ const char* ocl_last_error(cc_device* dev) {
   return sink_of(dev).c_str();
 }
 
+const char* ocl_kernel_info(cc_device* dev, cc_kernel* kernel) {
+  // Never NULL (ABI): an unknown kernel gets a fixed explanation.
+  if (dev == nullptr) return "no device";
+  const Op* op = find_op(*dev_of(dev), op_of(kernel));
+  return op != nullptr ? op->info.c_str() : "not a live kernel of this device";
+}
+
 constexpr cc_driver_v1 kTable = {
     .struct_size = sizeof(cc_driver_v1),
     .abi_version = CC_DRIVER_ABI_VERSION,
     .name = "opencl",
-    .version = "0.1.0",
-    .description = "OpenCL 1.2+ devices through the ICD loader (tiled GEMM, STREAM)",
+    .version = "0.2.0",
+    .description = "OpenCL 1.2+ devices through the ICD loader (own portable kernels for every op)",
     .enumerate = ocl_enumerate,
     .device_info = ocl_device_info,
     .open = ocl_open,
@@ -188,6 +214,7 @@ constexpr cc_driver_v1 kTable = {
     .timed_launch = ocl_timed_launch,
     .read_sensors = nullptr,  // OpenCL has no portable sensor query
     .last_error = ocl_last_error,
+    .kernel_info = ocl_kernel_info,
 };
 
 }  // namespace

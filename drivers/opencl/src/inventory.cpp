@@ -84,6 +84,10 @@ DeviceRecord describe(cl_platform_id platform, cl_device_id device) {
   r.max_alloc = device_value<cl_ulong>(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
   r.local_mem = device_value<cl_ulong>(device, CL_DEVICE_LOCAL_MEM_SIZE);
   r.max_work_group = device_value<size_t>(device, CL_DEVICE_MAX_WORK_GROUP_SIZE);
+  r.vec_float = device_value<cl_uint>(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT);
+  r.vec_double = device_value<cl_uint>(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE);
+  r.vec_int = device_value<cl_uint>(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_INT);
+  r.driver = device_string(device, CL_DRIVER_VERSION);
 
   // CL_DEVICE_DOUBLE_FP_CONFIG is core since 1.2 but may be rejected by old
   // runtimes, so its failure just means "no fp64 from this source".
@@ -93,8 +97,10 @@ DeviceRecord describe(cl_platform_id platform, cl_device_id device) {
     fp64_config = 0;
   r.fp64 = has_extension(extensions, "cl_khr_fp64") || fp64_config != 0;
   r.fp16 = has_extension(extensions, "cl_khr_fp16");
-  info.dtypes = CC_DTYPE_BIT(CC_DTYPE_F32) | CC_DTYPE_BIT(CC_DTYPE_I8) |
-                CC_DTYPE_BIT(CC_DTYPE_I32) | (r.fp64 ? CC_DTYPE_BIT(CC_DTYPE_F64) : 0u) |
+  // bf16 is a storage type here (widened to fp32 in the kernels): any device.
+  info.dtypes = CC_DTYPE_BIT(CC_DTYPE_F32) | CC_DTYPE_BIT(CC_DTYPE_BF16) |
+                CC_DTYPE_BIT(CC_DTYPE_I8) | CC_DTYPE_BIT(CC_DTYPE_I32) |
+                (r.fp64 ? CC_DTYPE_BIT(CC_DTYPE_F64) : 0u) |
                 (r.fp16 ? CC_DTYPE_BIT(CC_DTYPE_F16) : 0u);
   return r;
 }

@@ -21,6 +21,10 @@ struct DeviceRecord {
   uint64_t max_alloc = 0;     ///< CL_DEVICE_MAX_MEM_ALLOC_SIZE
   uint64_t local_mem = 0;     ///< CL_DEVICE_LOCAL_MEM_SIZE
   size_t max_work_group = 1;  ///< CL_DEVICE_MAX_WORK_GROUP_SIZE
+  cl_uint vec_float = 1;      ///< CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT
+  cl_uint vec_double = 0;     ///< CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE (0: no fp64)
+  cl_uint vec_int = 1;        ///< CL_DEVICE_PREFERRED_VECTOR_WIDTH_INT
+  std::string driver;         ///< CL_DRIVER_VERSION (part of the tuning-cache key)
   std::string label;          ///< "<name> (<platform>)" for messages
 };
 

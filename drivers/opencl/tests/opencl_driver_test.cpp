@@ -1,7 +1,7 @@
 // Tests of the OpenCL driver through its ABI only (chipcert/driver.h); the raw
 // OpenCL API is used just to count devices independently. Every test skips
 // with a reason when the machine has no OpenCL device.
-#include <chipcert/opencl_driver.h>
+#include "opencl_test_support.hpp"
 
 #include <CL/cl.h>
 #include <CL/cl_ext.h>
@@ -16,65 +16,7 @@
 
 namespace {
 
-const cc_driver_v1* drv() {
-  return chipcert_opencl_driver_entry(CC_DRIVER_ABI_VERSION);
-}
-
-// Deterministic values in [lo, hi): tests must not depend on a global RNG.
-std::vector<double> pattern(size_t n, uint32_t seed, double lo = -1.0, double hi = 1.0) {
-  std::vector<double> v(n);
-  uint32_t x = seed * 2654435761u + 1u;
-  for (auto& e : v) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    e = lo + (hi - lo) * (x / 4294967296.0);
-  }
-  return v;
-}
-
-class OpenclDriver : public ::testing::Test {
- protected:
-  void SetUp() override {
-    d_ = drv();
-    ASSERT_NE(d_, nullptr);
-    uint32_t count = 0;
-    ASSERT_EQ(d_->enumerate(&count), CC_OK) << d_->last_error(nullptr);
-    if (count == 0) GTEST_SKIP() << "no OpenCL device on this machine (ICD loader reports none)";
-    info_.struct_size = sizeof info_;
-    ASSERT_EQ(d_->device_info(0, &info_), CC_OK) << d_->last_error(nullptr);
-    ASSERT_EQ(d_->open(0, &dev_), CC_OK) << d_->last_error(nullptr);
-  }
-  void TearDown() override {
-    if (dev_ != nullptr) d_->close(dev_);  // also frees buffers and kernels still held
-  }
-
-  bool has(cc_dtype t) const { return (info_.dtypes & CC_DTYPE_BIT(t)) != 0; }
-  std::string error() const { return d_->last_error(dev_); }
-
-  // Allocates a buffer holding `values` converted to T (T = float or double).
-  template <typename T>
-  cc_buffer* upload(const std::vector<double>& values) {
-    std::vector<T> host(values.begin(), values.end());
-    cc_buffer* b = nullptr;
-    EXPECT_EQ(d_->alloc(dev_, host.size() * sizeof(T), &b), CC_OK) << error();
-    EXPECT_EQ(d_->write(dev_, b, 0, host.data(), host.size() * sizeof(T)), CC_OK) << error();
-    return b;
-  }
-  template <typename T>
-  std::vector<T> download(cc_buffer* b, size_t n) {
-    std::vector<T> host(n);
-    EXPECT_EQ(d_->read(dev_, b, 0, host.data(), n * sizeof(T)), CC_OK) << error();
-    return host;
-  }
-  cc_kernel* prepare(const cc_op_desc& op) {
-    cc_kernel* k = nullptr;
-    EXPECT_EQ(d_->prepare(dev_, &op, &k), CC_OK) << error();
-    return k;
-  }
-
-  const cc_driver_v1* d_ = nullptr;
-  cc_device* dev_ = nullptr;
-  cc_device_info info_{};
-};
+using namespace chipcert::opencl::testing;
 
 cc_op_desc gemm_desc(cc_dtype t, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb,
                      int64_t ldc, bool ta, bool tb, double alpha, double beta) {
@@ -82,7 +24,9 @@ cc_op_desc gemm_desc(cc_dtype t, int64_t m, int64_t n, int64_t k, int64_t lda, i
   op.struct_size = sizeof op;
   op.kind = CC_OP_GEMM;
   op.dtype = op.acc_dtype = t;
-  op.u.gemm = {m, n, k, lda, ldb, ldc, ta ? 1u : 0u, tb ? 1u : 0u, alpha, beta};
+  cc_gemm_params& g = op.u.gemm;  // by field: the struct grows at its end
+  g.m = m, g.n = n, g.k = k, g.lda = lda, g.ldb = ldb, g.ldc = ldc;
+  g.trans_a = ta ? 1u : 0u, g.trans_b = tb ? 1u : 0u, g.alpha = alpha, g.beta = beta;
   return op;
 }
 
@@ -91,7 +35,8 @@ cc_op_desc stream_desc(cc_op_kind kind, cc_dtype t, int64_t n, double scalar) {
   op.struct_size = sizeof op;
   op.kind = kind;
   op.dtype = op.acc_dtype = t;
-  op.u.stream = {n, scalar};
+  op.u.stream.n = n;
+  op.u.stream.scalar = scalar;
   return op;
 }
 
@@ -230,33 +175,38 @@ void PrintTo(const GemmCase& c, std::ostream* os) {
 class OpenclGemm : public OpenclDriver, public ::testing::WithParamInterface<GemmCase> {
  protected:
   // Runs the case on the device and checks every element of C (and that the
-  // padding of C is untouched) against a double-precision loop, with a
-  // tolerance of (k + 2) eps times the magnitude of the terms.
-  template <typename T>
+  // padding of C is untouched) against a double-precision loop on the
+  // dtype-rounded inputs, with a tolerance of (k + 2) eps of the accumulation
+  // type times the magnitude of the terms (exact for i8 -> i32).
   void check(const GemmCase& c, cc_dtype dtype) {
+    const cc_dtype acc = acc_of(dtype);
     const int64_t a_rows = c.ta ? c.k : c.m, a_cols = c.ta ? c.m : c.k;
     const int64_t b_rows = c.tb ? c.n : c.k, b_cols = c.tb ? c.k : c.n;
     const int64_t lda = std::max<int64_t>(1, a_cols) + c.pad_a;
     const int64_t ldb = std::max<int64_t>(1, b_cols) + c.pad_b;
     const int64_t ldc = std::max<int64_t>(1, c.n) + c.pad_c;
+    const bool integer = dtype == CC_DTYPE_I8;
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    // Padding holds NaN: reading it would poison the result.
-    auto fill = [&](int64_t rows, int64_t cols, int64_t ld, uint32_t seed) {
-      std::vector<double> v = pattern(static_cast<size_t>(std::max<int64_t>(rows * ld, 1)), seed);
+    // Padding holds NaN (a sentinel for i8/i32): reading it would poison the result.
+    const double pad = integer ? 77.0 : nan;
+    auto fill = [&](cc_dtype t, int64_t rows, int64_t cols, int64_t ld, uint32_t seed) {
+      std::vector<double> v = pattern(static_cast<size_t>(std::max<int64_t>(rows * ld, 1)), seed,
+                                      integer ? -8.0 : -1.0, integer ? 8.0 : 1.0);
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t col = cols; col < ld; ++col) v[r * ld + col] = nan;
-      return v;
+        for (int64_t col = cols; col < ld; ++col) v[r * ld + col] = pad;
+      return quantize(t, v);
     };
-    const auto a = fill(a_rows, a_cols, lda, 1), b = fill(b_rows, b_cols, ldb, 2);
-    const auto c0 = fill(c.m, c.n, ldc, 3);
-    cc_buffer* args[] = {upload<T>(a), upload<T>(b), upload<T>(c0)};
-    cc_kernel* k =
-        prepare(gemm_desc(dtype, c.m, c.n, c.k, lda, ldb, ldc, c.ta, c.tb, c.alpha, c.beta));
+    const auto a = fill(dtype, a_rows, a_cols, lda, 1), b = fill(dtype, b_rows, b_cols, ldb, 2);
+    const auto c0 = fill(acc, c.m, c.n, ldc, 3);
+    cc_buffer* args[] = {upload(dtype, a), upload(dtype, b), upload(acc, c0)};
+    auto desc = gemm_desc(dtype, c.m, c.n, c.k, lda, ldb, ldc, c.ta, c.tb, c.alpha, c.beta);
+    desc.acc_dtype = acc;
+    cc_kernel* k = prepare(desc);
     ASSERT_NE(k, nullptr);
     ASSERT_EQ(d_->launch(dev_, k, args, 3), CC_OK) << error();
     ASSERT_EQ(d_->synchronize(dev_), CC_OK) << error();
-    const std::vector<T> got = download<T>(args[2], c0.size());
-    const double eps = std::numeric_limits<T>::epsilon();
+    const std::vector<double> got = download(acc, args[2], c0.size());
+    const double eps = acc == CC_DTYPE_F64 ? 0x1p-52 : acc == CC_DTYPE_F32 ? 0x1p-23 : 0.0;
     int bad = 0;
     for (int64_t i = 0; i < c.m; ++i) {
       for (int64_t j = 0; j < c.n; ++j) {
@@ -266,7 +216,7 @@ class OpenclGemm : public OpenclDriver, public ::testing::WithParamInterface<Gem
           const double y = c.tb ? b[j * ldb + p] : b[p * ldb + j];
           ref += x * y, mag += std::abs(x * y);
         }
-        const double cij = static_cast<T>(c0[i * ldc + j]);
+        const double cij = c0[i * ldc + j];
         ref = c.alpha * ref + c.beta * cij;
         mag = std::abs(c.alpha) * mag + std::abs(c.beta * cij);
         const double tol = (c.k + 2) * eps * mag + eps;
@@ -274,21 +224,40 @@ class OpenclGemm : public OpenclDriver, public ::testing::WithParamInterface<Gem
           ADD_FAILURE() << "C[" << i << "][" << j << "] = " << got[i * ldc + j] << ", want " << ref
                         << " +- " << tol;
       }
-      for (int64_t j = c.n; j < ldc; ++j)
-        if (!std::isnan(static_cast<double>(got[i * ldc + j])) && ++bad <= 5)
+      for (int64_t j = c.n; j < ldc; ++j) {
+        const double g = got[i * ldc + j];
+        if (!(integer ? g == pad : std::isnan(g)) && ++bad <= 5)
           ADD_FAILURE() << "padding C[" << i << "][" << j << "] was written";
+      }
     }
     EXPECT_EQ(bad, 0);
+    // kernel_info names the kernel and its tiles.
+    ASSERT_NE(d_->kernel_info, nullptr);
+    const std::string info = d_->kernel_info(dev_, k);
+    if (c.m > 0 && c.n > 0) {
+      EXPECT_NE(info.find("tm="), std::string::npos) << info;
+    }
   }
 };
 
 TEST_P(OpenclGemm, F32MatchesReference) {
-  check<float>(GetParam(), CC_DTYPE_F32);
+  check(GetParam(), CC_DTYPE_F32);
 }
 
 TEST_P(OpenclGemm, F64MatchesReferenceWhenSupported) {
   if (!has(CC_DTYPE_F64)) GTEST_SKIP() << info_.name << " has no fp64";
-  check<double>(GetParam(), CC_DTYPE_F64);
+  check(GetParam(), CC_DTYPE_F64);
+}
+
+TEST_P(OpenclGemm, Bf16WithF32AccumulationMatchesReference) {
+  check(GetParam(), CC_DTYPE_BF16);
+}
+
+TEST_P(OpenclGemm, I8WithI32AccumulationIsExact) {
+  GemmCase c = GetParam();
+  c.alpha = std::nearbyint(c.alpha) == 0 ? 1.0 : std::nearbyint(c.alpha);  // integral only
+  c.beta = std::nearbyint(c.beta);
+  check(c, CC_DTYPE_I8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, OpenclGemm,
@@ -320,6 +289,41 @@ TEST_F(OpenclDriver, GemmBetaZeroIgnoresNanInC) {
   for (float v : download<float>(args[2], n * n)) ASSERT_EQ(v, static_cast<float>(n));
 }
 
+TEST_F(OpenclDriver, BatchedGemmWithSharedA) {
+  // 3 entries; A is shared (stride 0), B and C are packed with extra gaps.
+  const int64_t m = 37, n = 45, k = 29, batch = 3, sb = k * n + 5, sc = m * n + 3;
+  const auto a = pattern(m * k, 21), b = pattern(batch * sb, 22), c0 = pattern(batch * sc, 23);
+  cc_buffer* args[] = {upload<float>(a), upload<float>(b), upload<float>(c0)};
+  auto op = gemm_desc(CC_DTYPE_F32, m, n, k, k, n, n, false, false, 1.0, 0.5);
+  op.u.gemm.batch = batch, op.u.gemm.stride_a = 0, op.u.gemm.stride_b = sb;
+  op.u.gemm.stride_c = sc;
+  cc_kernel* kern = prepare(op);
+  ASSERT_EQ(d_->launch(dev_, kern, args, 3), CC_OK) << error();
+  const std::vector<float> got = download<float>(args[2], batch * sc);
+  for (int64_t e = 0; e < batch; ++e) {
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        double ref = 0.5 * static_cast<float>(c0[e * sc + i * n + j]);
+        for (int64_t p = 0; p < k; ++p)
+          ref += static_cast<double>(static_cast<float>(a[i * k + p])) *
+                 static_cast<float>(b[e * sb + p * n + j]);
+        ASSERT_NEAR(got[e * sc + i * n + j], ref, 1e-4) << e << " " << i << " " << j;
+      }
+    }
+    for (int64_t gap = m * n; gap < sc; ++gap)  // between C matrices: untouched
+      ASSERT_EQ(got[e * sc + gap], static_cast<float>(c0[e * sc + gap]));
+  }
+  // Too small a C buffer for the whole batch, and overlapping C entries.
+  cc_buffer* small = nullptr;
+  // The last entry ends at (batch - 1) * sc + m * n elements; one fewer must fail.
+  ASSERT_EQ(d_->alloc(dev_, ((batch - 1) * sc + m * n - 1) * sizeof(float), &small), CC_OK);
+  cc_buffer* short_args[] = {args[0], args[1], small};
+  EXPECT_EQ(d_->launch(dev_, kern, short_args, 3), CC_ERR_INVALID_ARGUMENT);
+  op.u.gemm.stride_c = m * n - 1;
+  EXPECT_EQ(d_->prepare(dev_, &op, &kern), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find("overlap"), std::string::npos) << error();
+}
+
 TEST_F(OpenclDriver, Fp16IsUnsupportedWithAReason) {
   cc_kernel* k = nullptr;
   auto op = gemm_desc(CC_DTYPE_F16, 64, 64, 64, 64, 64, 64, false, false, 1.0, 0.0);
@@ -329,8 +333,20 @@ TEST_F(OpenclDriver, Fp16IsUnsupportedWithAReason) {
   if (!has(CC_DTYPE_F16)) {
     EXPECT_NE(error().find("cl_khr_fp16"), std::string::npos) << error();
   }
-  op = gemm_desc(CC_DTYPE_I8, 8, 8, 8, 8, 8, 8, false, false, 1.0, 0.0);
+  op = gemm_desc(CC_DTYPE_TF32, 8, 8, 8, 8, 8, 8, false, false, 1.0, 0.0);
+  op.acc_dtype = CC_DTYPE_F32;
   EXPECT_EQ(d_->prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED);
+  EXPECT_NE(error().find("tf32"), std::string::npos) << error();
+  // bf16 inputs accumulate in f32: another acc_dtype is refused with a reason.
+  op = gemm_desc(CC_DTYPE_BF16, 8, 8, 8, 8, 8, 8, false, false, 1.0, 0.0);
+  op.acc_dtype = CC_DTYPE_BF16;
+  EXPECT_EQ(d_->prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED);
+  EXPECT_NE(error().find("acc_dtype"), std::string::npos) << error();
+  // i8 with i32 accumulation needs integral alpha and beta.
+  op = gemm_desc(CC_DTYPE_I8, 8, 8, 8, 8, 8, 8, false, false, 0.5, 0.0);
+  op.acc_dtype = CC_DTYPE_I32;
+  EXPECT_EQ(d_->prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED);
+  EXPECT_NE(error().find("integral"), std::string::npos) << error();
 }
 
 TEST_F(OpenclDriver, InvalidGemmDescriptorIsRejected) {
@@ -467,6 +483,42 @@ TEST_F(OpenclDriver, NoopLaunchesAndTimedLaunchReturnsSeconds) {
   EXPECT_EQ(d_->timed_launch(dev_, gemm, args, 3, 0, &s), CC_ERR_INVALID_ARGUMENT);
   d_->release(dev_, gemm);
   EXPECT_EQ(d_->launch(dev_, gemm, args, 3), CC_ERR_INVALID_ARGUMENT);  // released
+}
+
+// ---- aliasing and kernel_info ----------------------------------------------------
+
+TEST_F(OpenclDriver, OutputAliasingAnInputIsRejected) {
+  const auto v = pattern(64, 9);
+  cc_buffer* a = upload<float>(v);
+  cc_buffer* b = upload<float>(v);
+  cc_kernel* k = prepare(stream_desc(CC_OP_STREAM_ADD, CC_DTYPE_F32, 64, 0));
+  cc_buffer* aliased[] = {a, b, a};  // c = a + b written over a
+  EXPECT_EQ(d_->launch(dev_, k, aliased, 3), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find("same buffer"), std::string::npos) << error();
+  cc_buffer* c = upload<float>(v);
+  cc_buffer* shared_inputs[] = {a, a, c};  // inputs may alias each other
+  EXPECT_EQ(d_->launch(dev_, k, shared_inputs, 3), CC_OK) << error();
+  const std::vector<float> got = download<float>(c, 64);
+  EXPECT_EQ(got[5], 2 * static_cast<float>(v[5]));
+}
+
+TEST_F(OpenclDriver, KernelInfoDescribesEveryPreparedKernel) {
+  ASSERT_NE(d_->kernel_info, nullptr);
+  cc_kernel* k = prepare(stream_desc(CC_OP_STREAM_DOT, CC_DTYPE_F32, 1000, 0));
+  const std::string info = d_->kernel_info(dev_, k);
+  EXPECT_NE(info.find("stream_dot"), std::string::npos) << info;
+  EXPECT_NE(info.find("work-group"), std::string::npos) << info;
+  EXPECT_EQ(info.find('\n'), std::string::npos) << "one line: " << info;
+  auto op = gemm_desc(CC_DTYPE_F32, 64, 64, 64, 64, 64, 64, false, false, 1.0, 0.0);
+  cc_kernel* g = prepare(op);
+  const std::string ginfo = d_->kernel_info(dev_, g);
+  for (const char* part : {"gemm", "tm=", "vw=", "work-group"})
+    EXPECT_NE(ginfo.find(part), std::string::npos) << ginfo;
+  EXPECT_TRUE(ginfo.find("autotuned") != std::string::npos ||
+              ginfo.find("default") != std::string::npos)
+      << ginfo;
+  d_->release(dev_, g);
+  EXPECT_STREQ(d_->kernel_info(dev_, g), "not a live kernel of this device");
 }
 
 }  // namespace

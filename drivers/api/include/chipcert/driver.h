@@ -25,6 +25,19 @@
  * Errors: every function returning cc_status returns CC_OK on success.
  * On failure it leaves a human-readable reason that `last_error` returns.
  * A driver must never abort(), exit() or throw across this boundary.
+ *
+ * Sizes: every buffer passed to launch must hold the elements the op's shape
+ * reaches, e.g. for GEMM operand A: (batch-1)*stride_a + (rows-1)*lda + cols
+ * elements of its dtype. Shapes, strides and counts are >= 0 (m, n, k >= 1);
+ * leading dimensions >= the stored row length. Output buffers never overlap
+ * inputs or each other unless an op says so (AdamW updates in place).
+ *
+ * Structs the harness fills (cc_op_desc, cc_device_info, cc_sensors): the
+ * driver reads / writes at most struct_size bytes and leaves struct_size as
+ * it found it; fields beyond a smaller struct_size count as zero.
+ *
+ * last_error(NULL), after a failed enumerate / device_info / open, is per
+ * calling thread.
  */
 #ifndef CHIPCERT_DRIVER_H
 #define CHIPCERT_DRIVER_H
@@ -99,29 +112,148 @@ typedef struct cc_device_info {
 
 /* ---- op descriptors ------------------------------------------------------ */
 
+/*
+ * Op kinds. "args" lists the buffers launch() receives, in order. Tensors are
+ * dense and row-major unless the op says otherwise. `dtype` is the type of
+ * the inputs, `acc_dtype` the type of accumulation and of float outputs;
+ * every op says which of its buffers use which. Integer index buffers
+ * (labels) are int32. Statistics kept for a backward pass (mean, rstd, loss)
+ * are always fp32 (fp64 when dtype is fp64).
+ */
 typedef enum cc_op_kind {
   CC_OP_NOOP = 0,         /* empty kernel: measures launch latency. args: none */
-  CC_OP_GEMM = 1,         /* C = alpha*op(A)*op(B) + beta*C. args: A, B, C */
+  CC_OP_GEMM = 1,         /* C = alpha*op(A)*op(B) + beta*C, batched. args: A, B, C (acc_dtype) */
   CC_OP_STREAM_COPY = 2,  /* c = a.             args: a, c */
   CC_OP_STREAM_MUL = 3,   /* b = scalar*c.      args: c, b */
   CC_OP_STREAM_ADD = 4,   /* c = a + b.         args: a, b, c */
   CC_OP_STREAM_TRIAD = 5, /* a = b + scalar*c.  args: b, c, a */
   CC_OP_STREAM_DOT = 6,   /* s = sum(a*b).      args: a, b, s (one element) */
-  CC_OP_KIND_COUNT_ = 7
+  /* STREAM: acc_dtype equals dtype; every array has u.stream.n elements. */
+
+  CC_OP_PEAK =
+      7, /* peak arithmetic throughput, see cc_peak_params. args: x (acc_dtype), y (acc_dtype) */
+  CC_OP_CONV2D = 8,    /* y = conv(x, w). args: x, w (dtype), y (acc_dtype); see cc_conv2d_params */
+  CC_OP_ATTENTION = 9, /* o = softmax(scale*q*k^T + mask)*v. args: q, k, v (dtype), o (acc_dtype) */
+  CC_OP_LAYERNORM = 10, /* y = (x-mean)*rstd*gamma + beta per row.
+                           args: x, gamma, beta (dtype), y (acc_dtype), mean, rstd (rows each) */
+  CC_OP_SOFTMAX = 11,   /* y = softmax(scale*x + mask) per row. args: x (dtype), y (acc_dtype) */
+  CC_OP_GELU = 12,      /* y = x * Phi(x) (exact, erf form). args: x (dtype), y (acc_dtype) */
+  CC_OP_ADD = 13,       /* y = a + b element-wise. args: a, b (dtype), y (acc_dtype) */
+  CC_OP_MUL = 14,       /* y = a * b element-wise. args: a, b (dtype), y (acc_dtype) */
+  CC_OP_GELU_BACKWARD = 15,      /* dx = dy * GELU'(x). args: x, dy, dx (all acc_dtype) */
+  CC_OP_LAYERNORM_BACKWARD = 16, /* args: x, gamma, mean, rstd, dy, dx, dgamma, dbeta (acc_dtype) */
+  CC_OP_SOFTMAX_BACKWARD =
+      17,                  /* dx = scale * y * (dy - rowsum(dy*y)). args: y, dy, dx (acc_dtype) */
+  CC_OP_SOFTMAX_XENT = 18, /* mean cross-entropy of softmax(logits) vs labels, and its gradient.
+                              args: logits (acc_dtype), labels (int32, rows), loss (one element),
+                              dlogits (acc_dtype) = (softmax - onehot(label)) / rows */
+  CC_OP_ADAMW = 19,        /* in-place AdamW step (decoupled weight decay, bias-corrected).
+                              args: param, grad, m, v (all acc_dtype, n elements each) */
+  CC_OP_KIND_COUNT_ = 20
 } cc_op_kind;
 
-/** Row-major GEMM. op(A) is m x k, op(B) is k x n, C is m x n. */
+/**
+ * Row-major GEMM. op(A) is m x k, op(B) is k x n, C is m x n.
+ * Batched when batch > 1: matrix b of A starts at A + b*stride_a (elements),
+ * likewise B and C. batch 0 means 1 (descriptors written before batching).
+ */
 typedef struct cc_gemm_params {
   int64_t m, n, k;
   int64_t lda, ldb, ldc;     /* leading dimensions in elements (row-major) */
   uint32_t trans_a, trans_b; /* 0 or 1 */
   double alpha, beta;
+  int64_t batch;
+  int64_t stride_a, stride_b, stride_c;
 } cc_gemm_params;
 
 typedef struct cc_stream_params {
   int64_t n;     /* elements per array */
   double scalar; /* used by mul and triad */
 } cc_stream_params;
+
+/**
+ * Peak arithmetic. For each of n elements, starting from acc = x[i], repeat
+ * `iterations` times, then y[i] = acc:
+ *  - fp64, fp32:   acc = fma(acc, alpha, beta) in dtype (2 flop);
+ *  - tf32:         as fp32, products may use tf32 precision;
+ *  - fp16, bf16:   acc(fp32) = acc + a*b where a = alpha, b = beta rounded
+ *                  to dtype (2 flop; a dot-product instruction may do two
+ *                  iterations at once);
+ *  - int8:         acc(int32) = acc + a*b with a = (int8)alpha, b = (int8)beta
+ *                  (2 ops).
+ * The driver chooses how many independent chains to interleave; the results
+ * must be those of the per-element recurrence (within rounding).
+ */
+typedef struct cc_peak_params {
+  int64_t n;
+  int64_t iterations;
+  double alpha, beta;
+} cc_peak_params;
+
+typedef enum cc_layout {
+  CC_LAYOUT_NCHW = 0, /* x: N,C,H,W  w: K,C/groups,R,S  y: N,K,P,Q */
+  CC_LAYOUT_NHWC = 1  /* x: N,H,W,C  w: K,R,S,C/groups  y: N,P,Q,K */
+} cc_layout;
+
+/** 2-D convolution (cross-correlation, as every framework computes it). */
+typedef struct cc_conv2d_params {
+  int64_t n, c, h, w; /* input batch, channels, height, width */
+  int64_t k, r, s;    /* output channels, filter height, filter width */
+  int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  int64_t groups;  /* c and k divisible by groups */
+  uint32_t layout; /* cc_layout */
+  uint32_t reserved0;
+  /* Output size: p = (h + 2*pad_h - dilation_h*(r-1) - 1)/stride_h + 1, q likewise. */
+} cc_conv2d_params;
+
+/**
+ * Scaled dot-product attention. Tensors are [batch, heads, seq, head_dim]
+ * (layout CC_ATTN_BHSD) or [batch, seq, heads, head_dim] (CC_ATTN_BSHD: the
+ * natural output of a [tokens, heads*head_dim] projection GEMM, as in
+ * FlashAttention). q and o have seq_q rows per head, k and v seq_kv. With
+ * causal != 0, query row i may attend key j only when j <= i + (seq_kv -
+ * seq_q) (bottom-right aligned: a decode step with seq_q = 1 sees the whole
+ * KV cache). A driver that does not support a layout returns UNSUPPORTED.
+ */
+typedef enum cc_attention_layout { CC_ATTN_BHSD = 0, CC_ATTN_BSHD = 1 } cc_attention_layout;
+
+typedef struct cc_attention_params {
+  int64_t batch, heads, seq_q, seq_kv, head_dim;
+  uint32_t causal;
+  uint32_t layout; /* cc_attention_layout; 0 (BHSD) in older descriptors */
+  double scale;    /* usually 1/sqrt(head_dim) */
+} cc_attention_params;
+
+/**
+ * Row-wise ops (layernorm, softmax and their backward, cross-entropy):
+ * `rows` rows of `cols` elements. For softmax, causal != 0 masks column c of
+ * row r when c > (r % seq_q) + (cols - seq_q): the scores of attention
+ * stored as [batch*heads*seq_q, seq_kv] rows.
+ */
+typedef struct cc_rows_params {
+  int64_t rows, cols;
+  double eps;   /* layernorm */
+  double scale; /* softmax, softmax backward: input multiplier */
+  uint32_t causal;
+  uint32_t reserved0;
+  int64_t seq_q; /* softmax with causal */
+} cc_rows_params;
+
+/** Element-wise ops (gelu, add, mul, gelu backward): n elements. */
+typedef struct cc_eltwise_params {
+  int64_t n;
+} cc_eltwise_params;
+
+/**
+ * AdamW (Loshchilov & Hutter), for each element:
+ *   m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g*g
+ *   p = p - lr * ( (m/(1-beta1^step)) / (sqrt(v/(1-beta2^step)) + eps) + weight_decay*p )
+ */
+typedef struct cc_adamw_params {
+  int64_t n;
+  int64_t step; /* 1-based */
+  double lr, beta1, beta2, eps, weight_decay;
+} cc_adamw_params;
 
 typedef struct cc_op_desc {
   uint32_t struct_size;
@@ -139,6 +271,12 @@ typedef struct cc_op_desc {
   union {
     cc_gemm_params gemm;
     cc_stream_params stream;
+    cc_peak_params peak;
+    cc_conv2d_params conv2d;
+    cc_attention_params attention;
+    cc_rows_params rows;
+    cc_eltwise_params eltwise;
+    cc_adamw_params adamw;
     uint8_t reserved[512]; /* room for later op kinds without an ABI break */
   } u;
 } cc_op_desc;
@@ -173,7 +311,8 @@ typedef struct cc_driver_v1 {
 
   /** Number of devices. Stable for the life of the process. */
   cc_status (*enumerate)(uint32_t* count);
-  /** Fill info for device index < count. */
+  /** Fill info for device index < count. last_error(NULL) after a failure
+      here or in enumerate/open is per calling thread. */
   cc_status (*device_info)(uint32_t index, cc_device_info* info);
 
   /** Open device `index`. The handle stays valid until close. */
@@ -212,7 +351,7 @@ typedef struct cc_driver_v1 {
   cc_status (*synchronize)(cc_device* dev);
 
   /**
-   * Optional. Run the kernel `repeat` times back to back and return the
+   * Optional. Run the kernel `repeat` (>= 1) times back to back and return the
    * elapsed time measured by the device's own clock (seconds), excluding
    * host overheads. Blocking.
    */
@@ -228,6 +367,14 @@ typedef struct cc_driver_v1 {
    * device.
    */
   const char* (*last_error)(cc_device* dev);
+
+  /**
+   * Optional. One line saying how the driver implements this kernel (library
+   * and its chosen implementation, ISA, tile sizes), recorded with the case's
+   * results so a figure can be traced to the code that produced it. Never
+   * NULL when present; valid until the kernel is released.
+   */
+  const char* (*kernel_info)(cc_device* dev, cc_kernel* kernel);
 } cc_driver_v1;
 
 /**

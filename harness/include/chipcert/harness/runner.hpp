@@ -29,7 +29,20 @@ std::vector<PlannedCase> plan_cases(const Suite& suite,
 struct RunOptions {
   uint64_t seed = 1;
   RunRules rules;
+  double case_timeout_s = 0;  ///< 0: derived per case from its expected cost
 };
+
+/// Told which phase a case is in ("setup", "verify", "timing", "verify-after"),
+/// so a worker that dies can be reported with where it died.
+using PhaseCallback = std::function<void(const char* phase)>;
+
+/// Seconds a case may take before its worker is killed: a generous allowance
+/// for set-up and verification plus the work at a pessimistic 1 GFLOP/s and
+/// 100 MB/s, plus the timing budget.
+double default_case_timeout(const PlannedCase& pc, const RunRules& rules);
+
+/// The row for a case that was never run to completion (crash, timeout, stop).
+results::Case unfinished_row(const PlannedCase& pc, results::Status status, std::string reason);
 
 /// Told about progress; called on the runner's thread.
 class RunObserver {
@@ -40,11 +53,8 @@ class RunObserver {
   virtual void case_finished(size_t index, size_t total, const results::Case& row) = 0;
 };
 
-/// Run every planned case in order.
-void run_cases(const std::vector<PlannedCase>& plan, const RunOptions& options,
-               RunObserver& observer);
-
 /// Run one case on an already-open device (exposed for tests).
-results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options);
+results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options,
+                       const PhaseCallback& phase = {});
 
 }  // namespace chipcert::harness

@@ -29,6 +29,7 @@ struct Suite {
   std::string description;
   RunRules rules;
   std::vector<SuiteCase> cases;
+  std::string text;  ///< the file's exact text: journals keep it so a resume runs the same suite
 };
 
 /// A suite file shipped in the binary.

@@ -93,6 +93,9 @@ class Device {
   bool has_device_timer() const { return driver_->timed_launch != nullptr; }
   /// Device-timed `repeat` back-to-back launches (seconds); needs has_device_timer().
   double timed_launch(Kernel& k, std::span<cc_buffer* const> args, uint32_t repeat);
+  /// The driver's one-line description of how it implements `k` (its
+  /// optional kernel_info), or "" when the driver has none.
+  std::string kernel_info(const Kernel& k) const;
   /// Sensor reading, or nullopt when the driver has no sensors.
   std::optional<cc_sensors> sensors();
 

@@ -24,6 +24,10 @@ std::string all_dtype_names();
 /// Unit roundoff (half an ulp of 1.0) of the type's arithmetic; 0 for integers.
 double unit_roundoff(cc_dtype d);
 
+/// The accumulation (and float output) type that goes with input type `d`:
+/// fp64 for fp64, int32 for int8 and int32, fp32 for everything else.
+cc_dtype accumulator_for(cc_dtype d);
+
 inline uint16_t fp32_to_bf16(float f) {
   uint32_t u;
   std::memcpy(&u, &f, 4);

@@ -4,6 +4,7 @@
 /// the first few, and "zero trust": an output that is mostly exact zeros
 /// proves nothing about the kernel and is Mistrusted, not Passed.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -45,6 +46,11 @@ inline constexpr size_t kMismatchesKept = 10;
 VerifyResult compare_elementwise(std::span<const double> expected, std::span<const double> actual,
                                  const std::function<double(size_t)>& bound,
                                  const std::string& rule);
+
+/// Compare two byte strings exactly (transfers): every differing byte is a
+/// mismatch (index = byte offset, values = the bytes). Zero trust as above.
+VerifyResult compare_exact_bytes(std::span<const std::byte> expected,
+                                 std::span<const std::byte> actual);
 
 /// Merge several outputs' results (for workloads with more than one output).
 VerifyResult merge(std::vector<VerifyResult> parts);

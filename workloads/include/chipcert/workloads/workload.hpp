@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,31 @@ class Instance {
   virtual Work work() const = 0;
   /// Driver notes worth keeping (e.g. the implementation a library chose).
   virtual nlohmann::json details() const { return nlohmann::json::object(); }
+
+  /// How the runner's Google Benchmark loop should sample this workload.
+  /// Default: adaptive iterations per sample (at least the suite's min time).
+  /// Latency scenarios fix one iteration per sample, so every sample is one
+  /// query and percentiles are over queries.
+  struct TimingPlan {
+    int64_t iterations_per_sample = 0;  ///< 0: adaptive
+    int samples = 0;                    ///< 0: the suite's repetitions
+  };
+  virtual TimingPlan timing_plan() const { return {}; }
+
+  /// A workload whose figure is not a timing loop (a server scenario under
+  /// Poisson arrivals, say) measures itself: samples in seconds in time
+  /// order, iterations per sample, and its figures in `details`. nullopt:
+  /// the runner's Google Benchmark loop times enqueue().
+  struct Measurement {
+    std::vector<double> samples;
+    uint64_t iterations = 1;
+    nlohmann::json details = nlohmann::json::object();
+  };
+  virtual std::optional<Measurement> measure(int repetitions, double min_time_s) {
+    (void)repetitions;
+    (void)min_time_s;
+    return std::nullopt;
+  }
 };
 
 class Workload {

@@ -1,0 +1,218 @@
+// GEMM on cuBLASLt: descriptors and the heuristic's algorithm are chosen
+// once in prepare; a launch is at most the int8 staging copies plus one
+// cublasLtMatmul on the device's stream. The row-major -> column-major
+// mapping and the int8 staging layout come from plan_gemm (plan.cpp).
+#include <array>
+
+#include "ops.hpp"
+
+namespace chipcert::cuda {
+namespace {
+
+class LtGemm final : public Kernel {
+ public:
+  LtGemm(Device& dev, const OpPlan& plan) : Kernel(plan), lt_(cublaslt()) {
+    try {
+      setup(dev);
+    } catch (...) {
+      destroy();  // the destructor does not run for a constructor that throws
+      throw;
+    }
+  }
+  ~LtGemm() override { destroy(); }
+  LtGemm(const LtGemm&) = delete;
+  LtGemm& operator=(const LtGemm&) = delete;
+
+  void setup(Device& dev) {
+    const cc_op_desc& op = this->plan.op;
+    g_ = plan_gemm(op, false);
+    if (g_.empty || g_.scale_only) {  // no matmul: see run()
+      info = g_.empty
+                 ? "nothing to compute (m or n is 0)"
+                 : "chipcert C = beta*C kernel (k or alpha is 0), " + machine_code_for(dev.rec->cc);
+      return;
+    }
+    if (!build(dev) && op.dtype == CC_DTYPE_I8) {
+      // Integer tensor-core kernels need the "TN" layout: stage the operands.
+      destroy();
+      g_ = plan_gemm(op, true);
+      if (!build(dev))
+        throw Error(CC_ERR_UNSUPPORTED,
+                    "gemm: cuBLASLt has no int8 algorithm for m=" + std::to_string(op.u.gemm.m) +
+                        " n=" + std::to_string(op.u.gemm.n) + " k=" + std::to_string(op.u.gemm.k) +
+                        " ldc=" + std::to_string(op.u.gemm.ldc) + " on " + dev.rec->label +
+                        " (its int8 kernels need n and ldc multiples of 4): " + heuristic_error_);
+      for (const Staging& s : g_.staging)
+        staged_[s.arg] = DeviceMemory(s.bytes, "gemm int8 staging");
+    } else if (desc_ == nullptr || !found_) {
+      throw Error(CC_ERR_UNSUPPORTED, "gemm: cuBLASLt has no algorithm for " +
+                                          dtype_name(op.dtype) + "/" + dtype_name(op.acc_dtype) +
+                                          " on " + dev.rec->label + ": " + heuristic_error_);
+    }
+  }
+
+  void run(Device& dev, const std::vector<const Buffer*>& bufs) override {
+    const cc_gemm_params& p = plan.op.u.gemm;
+    void* c = bufs[2]->mem.get();
+    if (g_.empty) return;
+    if (g_.scale_only) {
+      const int type = g_.out_type == CUDA_R_64F ? 1 : g_.out_type == CUDA_R_32I ? 2 : 0;
+      check(launch_scale_matrix(type, p.m, p.n, p.ldc, p.batch, p.stride_c, p.beta, c, dev.grid,
+                                dev.stream),
+            "gemm (C = beta*C) kernel launch");
+      return;
+    }
+    const void* src[2] = {bufs[0]->mem.get(), bufs[1]->mem.get()};
+    for (const Staging& s : g_.staging) {
+      // A constant argument (weights) is staged on its first launch only.
+      const bool constant = (plan.op.constant_args >> s.arg) & 1u;
+      if (constant && staged_from_[s.arg] == bufs[s.arg]) {
+        src[s.arg] = staged_[s.arg].get();
+        continue;
+      }
+      const StageArgs a{.rows = s.rows,
+                        .k = s.k,
+                        .ld_out = s.ld_out,
+                        .row_stride = s.row_stride,
+                        .col_stride = s.col_stride,
+                        .stride_in = s.stride_in,
+                        .batch = g_.batch};
+      check(launch_stage_i8(a, src[s.arg], staged_[s.arg].get(), dev.stream),
+            "gemm int8 staging kernel launch");
+      staged_from_[s.arg] = constant ? bufs[s.arg] : nullptr;
+      src[s.arg] = staged_[s.arg].get();
+    }
+    const cublasStatus_t st =
+        lt_.matmul(dev.lt, desc_, &alpha_, src[g_.x_arg], x_, src[g_.y_arg], y_, &beta_, c, c_, c,
+                   c_, &algo_, dev.lt_workspace.get(), dev.lt_workspace.bytes(), dev.stream);
+    if (st != CUBLAS_STATUS_SUCCESS)
+      throw Error(CC_ERR_DEVICE, "cublasLtMatmul failed: " + lt_.describe(st));
+  }
+
+ private:
+  /// Creates the descriptors of g_ and asks the heuristic for an algorithm.
+  /// false (with heuristic_error_) when there is none.
+  bool build(Device& dev) {
+    const auto ok = [&](cublasStatus_t st, const char* what) {
+      if (st != CUBLAS_STATUS_SUCCESS)
+        throw Error(CC_ERR_DEVICE, std::string("gemm: ") + what + " failed: " + lt_.describe(st));
+    };
+    ok(lt_.desc_create(&desc_, g_.compute, g_.scale_type), "cublasLtMatmulDescCreate");
+    ok(lt_.desc_set(desc_, CUBLASLT_MATMUL_DESC_TRANSA, &g_.op_x, sizeof g_.op_x),
+       "setting TRANSA");
+    ok(lt_.desc_set(desc_, CUBLASLT_MATMUL_DESC_TRANSB, &g_.op_y, sizeof g_.op_y),
+       "setting TRANSB");
+    const auto layout = [&](cublasLtMatrixLayout_t& l, cudaDataType_t type, const LtMatrix& m) {
+      ok(lt_.layout_create(&l, type, m.rows, m.cols, m.ld), "cublasLtMatrixLayoutCreate");
+      if (g_.batch > 1) {
+        const int32_t count = g_.batch;
+        const int64_t stride = m.stride;
+        ok(lt_.layout_set(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count),
+           "setting the batch count");
+        ok(lt_.layout_set(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof stride),
+           "setting the batch stride");
+      }
+    };
+    layout(x_, g_.in_type, g_.x);
+    layout(y_, g_.in_type, g_.y);
+    layout(c_, g_.out_type, g_.c);
+    switch (g_.scale_type) {
+      case CUDA_R_64F:
+        alpha_.d = g_.alpha;
+        beta_.d = g_.beta;
+        break;
+      case CUDA_R_32I:
+        alpha_.i = static_cast<int32_t>(g_.alpha);
+        beta_.i = static_cast<int32_t>(g_.beta);
+        break;
+      default:
+        alpha_.f = static_cast<float>(g_.alpha);
+        beta_.f = static_cast<float>(g_.beta);
+        break;
+    }
+    cublasLtMatmulPreference_t pref = nullptr;
+    ok(lt_.pref_create(&pref), "cublasLtMatmulPreferenceCreate");
+    const uint64_t ws = dev.lt_workspace.bytes();
+    cublasStatus_t st =
+        lt_.pref_set(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+    cublasLtMatmulHeuristicResult_t result{};
+    int count = 0;
+    if (st == CUBLAS_STATUS_SUCCESS)
+      st = lt_.heuristic(dev.lt, desc_, x_, y_, c_, c_, pref, 1, &result, &count);
+    lt_.pref_destroy(pref);
+    found_ = st == CUBLAS_STATUS_SUCCESS && count > 0 && result.state == CUBLAS_STATUS_SUCCESS;
+    if (!found_) {
+      heuristic_error_ =
+          st != CUBLAS_STATUS_SUCCESS ? lt_.describe(st) : std::string("no algorithm returned");
+      return false;
+    }
+    algo_ = result.algo;
+    describe(dev);
+    return true;
+  }
+
+  /// kernel_info: the cuBLASLt version and the algorithm its heuristic chose.
+  void describe(const Device& dev) {
+    const auto config = [&](cublasLtMatmulAlgoConfigAttributes_t attr) -> std::string {
+      uint32_t v = 0;
+      size_t written = 0;
+      if (lt_.algo_config_get == nullptr ||
+          lt_.algo_config_get(&algo_, attr, &v, sizeof v, &written) != CUBLAS_STATUS_SUCCESS)
+        return "?";
+      return std::to_string(v);
+    };
+    info = "cuBLASLt " + std::to_string(lt_.get_version()) + " algo " +
+           config(CUBLASLT_ALGO_CONFIG_ID) + " tile " + config(CUBLASLT_ALGO_CONFIG_TILE_ID) +
+           " stages " + config(CUBLASLT_ALGO_CONFIG_STAGES_ID) + " split-k " +
+           config(CUBLASLT_ALGO_CONFIG_SPLITK_NUM) + ", " + dtype_name(plan.op.dtype) + " x " +
+           dtype_name(plan.op.dtype) + " -> " + dtype_name(plan.op.acc_dtype) +
+           (g_.compute == CUBLAS_COMPUTE_32F_FAST_TF32 ? " (tf32 tensor cores)" : "") +
+           (g_.staging.empty() ? "" : ", int8 operands staged to TN") + ", " +
+           machine_code_for(dev.rec->cc);
+  }
+
+  void destroy() {
+    if (x_ != nullptr) lt_.layout_destroy(x_);
+    if (y_ != nullptr) lt_.layout_destroy(y_);
+    if (c_ != nullptr) lt_.layout_destroy(c_);
+    if (desc_ != nullptr) lt_.desc_destroy(desc_);
+    x_ = y_ = c_ = nullptr;
+    desc_ = nullptr;
+  }
+
+  union Scalar {
+    float f;
+    double d;
+    int32_t i;
+  };
+
+  const CublasLtApi& lt_;
+  GemmPlan g_;
+  cublasLtMatmulDesc_t desc_ = nullptr;
+  cublasLtMatrixLayout_t x_ = nullptr, y_ = nullptr, c_ = nullptr;
+  cublasLtMatmulAlgo_t algo_{};
+  bool found_ = false;
+  std::string heuristic_error_;
+  Scalar alpha_{}, beta_{};
+  std::array<DeviceMemory, 2> staged_;                          ///< per ABI argument (A, B)
+  std::array<const Buffer*, 2> staged_from_{nullptr, nullptr};  ///< constant arg staged from
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> prepare_gemm(Device& dev, const OpPlan& plan) {
+  const std::string why = error_of_cublaslt();
+  if (!why.empty()) throw Error(CC_ERR_UNSUPPORTED, "gemm needs cuBLASLt: " + why);
+  if (dev.lt == nullptr) {
+    const cublasStatus_t st = cublaslt().create(&dev.lt);
+    if (st != CUBLAS_STATUS_SUCCESS) {
+      dev.lt = nullptr;
+      throw Error(CC_ERR_DEVICE,
+                  "cublasLtCreate failed on " + dev.rec->label + ": " + cublaslt().describe(st));
+    }
+    dev.lt_workspace = DeviceMemory(kLtWorkspaceBytes, "the cuBLASLt workspace");
+  }
+  return std::make_unique<LtGemm>(dev, plan);
+}
+
+}  // namespace chipcert::cuda

@@ -1,0 +1,89 @@
+#include "figures.hpp"
+
+namespace chipcert::reports::detail {
+
+namespace {
+
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+void keep_best(std::optional<Measured>& slot, double v, const std::string& id, bool lower) {
+  if (!slot || (lower ? v < slot->value : v > slot->value)) slot = Measured{v, id};
+}
+
+void keep_best(std::map<std::string, Measured>& m, const std::string& key, double v,
+               const std::string& id) {
+  auto it = m.find(key);
+  if (it == m.end() || v > it->second.value) m[key] = Measured{v, id};
+}
+
+}  // namespace
+
+std::vector<const results::Case*> cases_of(std::span<const results::Case> cases,
+                                           const std::string& device_id) {
+  std::vector<const results::Case*> out;
+  for (const auto& c : cases)
+    if (c.device == device_id) out.push_back(&c);
+  return out;
+}
+
+DeviceFigures device_figures(const std::vector<const results::Case*>& cases) {
+  DeviceFigures f;
+  std::map<std::string, Measured> peak;
+  for (const auto* c : cases) {
+    if (c->status != results::Status::Passed) continue;
+    const auto& r = c->rates;
+    if (c->workload == "peak" && r.flop_per_s) keep_best(peak, c->dtype, *r.flop_per_s, c->id);
+    if (c->workload == "gemm" && r.flop_per_s)
+      keep_best(f.best_gemm, c->dtype, *r.flop_per_s, c->id);
+    if (starts_with(c->workload, "stream_") && r.bytes_per_s) {
+      keep_best(f.bandwidth, *r.bytes_per_s, c->id, false);
+      if (c->workload == "stream_triad") keep_best(f.triad, *r.bytes_per_s, c->id, false);
+    }
+    if (c->workload == "launch_latency" && c->statistics)
+      keep_best(f.launch_latency, c->statistics->median, c->id, true);
+  }
+  for (const auto& [dtype, m] : f.best_gemm) {
+    f.compute_roof[dtype] = m;
+    f.roof_from_peak[dtype] = false;
+  }
+  // A peak case is the real roof even when a GEMM measured more (it should
+  // not, and a point above its roof is then visible in the chart).
+  for (const auto& [dtype, m] : peak) {
+    f.compute_roof[dtype] = m;
+    f.roof_from_peak[dtype] = true;
+  }
+  return f;
+}
+
+std::string family_of(const std::string& workload) {
+  if (starts_with(workload, "stream_")) return "stream";
+  if (starts_with(workload, "transfer_")) return "transfer";
+  return workload;
+}
+
+std::optional<BarValue> bar_value(const results::Case& c) {
+  if (c.status != results::Status::Passed) return std::nullopt;
+  // STREAM's headline is bandwidth, kernels' is FLOP/s (as the console).
+  if (c.rates.bytes_per_s && (c.category == "micro" || !c.rates.flop_per_s))
+    return BarValue{*c.rates.bytes_per_s, "B/s"};
+  if (c.rates.flop_per_s) return BarValue{*c.rates.flop_per_s, "FLOP/s"};
+  if (c.rates.items_per_s) return BarValue{*c.rates.items_per_s, "/s"};
+  if (c.statistics) return BarValue{c.statistics->median, "s"};
+  return std::nullopt;
+}
+
+std::string short_name(const results::Case& c) {
+  std::string s = c.id.substr(0, c.id.rfind('@'));
+  const std::string prefix = c.workload + "/";
+  if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
+  return s;
+}
+
+bool is_failure(results::Status s) {
+  using S = results::Status;
+  return s == S::Failed || s == S::Mistrusted || s == S::Error || s == S::TimedOut;
+}
+
+}  // namespace chipcert::reports::detail

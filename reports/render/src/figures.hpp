@@ -1,0 +1,62 @@
+#pragma once
+// Figures derived from a device's cases that several renderers show: the
+// roofs of the roofline, the key figures of the summary card, the workload
+// families of the bar charts. Only passed cases count: a figure from a
+// kernel that failed verification is no figure.
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "chipcert/results/model.hpp"
+
+namespace chipcert::reports::detail {
+
+/// A measured figure and the case it came from.
+struct Measured {
+  double value = 0;
+  std::string case_id;
+};
+
+struct DeviceFigures {
+  /// Compute roof per dtype: the best `peak` case, else the best GEMM.
+  std::map<std::string, Measured> compute_roof;
+  /// Whether compute_roof[dtype] came from a peak case (else from GEMM).
+  std::map<std::string, bool> roof_from_peak;
+  /// Best GEMM FLOP/s per dtype.
+  std::map<std::string, Measured> best_gemm;
+  /// Memory roof: the best bytes/s of any STREAM case.
+  std::optional<Measured> bandwidth;
+  /// STREAM triad bytes/s (best over its shapes and dtypes).
+  std::optional<Measured> triad;
+  /// Launch latency: the lowest median seconds of a launch_latency case.
+  std::optional<Measured> launch_latency;
+};
+
+/// The cases of `device_id`, in document order.
+std::vector<const results::Case*> cases_of(std::span<const results::Case> cases,
+                                           const std::string& device_id);
+
+DeviceFigures device_figures(const std::vector<const results::Case*>& cases);
+
+/// The chart family of a workload: "stream" for stream_*, "transfer" for
+/// transfer_*, the workload name itself otherwise.
+std::string family_of(const std::string& workload);
+
+/// The figure a bar chart of a family shows for a passed case:
+/// FLOP/s, else bytes/s, else items/s, else the median time ("s").
+struct BarValue {
+  double value = 0;
+  std::string unit;  ///< "FLOP/s", "B/s", "/s" or "s"
+};
+std::optional<BarValue> bar_value(const results::Case& c);
+
+/// "<label>/<dtype>" of a case id "<workload>/<label>/<dtype>@<device>".
+std::string short_name(const results::Case& c);
+
+/// True for the statuses JUnit and Markdown count as failures.
+bool is_failure(results::Status s);
+
+}  // namespace chipcert::reports::detail

@@ -1,0 +1,87 @@
+// Markdown for a pull-request comment (GitHub-flavoured tables): a summary
+// row per device, the failures with their reasons, and the full case table
+// of each device folded in a <details> block so the comment stays short.
+
+#include <map>
+
+#include "chipcert/reports/console.hpp"
+#include "figures.hpp"
+#include "renderers.hpp"
+#include "text.hpp"
+
+namespace chipcert::reports::detail {
+
+void write_markdown(const results::Document& doc, const ReportOptions& opt, std::ostream& o) {
+  o << "## chipcert results: " << md_cell(doc.suite.name + " " + doc.suite.version) << "\n\n";
+  if (!opt.notice.empty()) o << "> **Warning:** " << md_cell(opt.notice) << "\n\n";
+  o << "Run `" << md_cell(doc.run_id) << "` started " << md_cell(doc.started_at) << " on "
+    << md_cell(doc.host.hostname.empty() ? "(unknown host)" : doc.host.hostname) << "; chipcert "
+    << md_cell(doc.provenance.chipcert_version) << " ("
+    << md_cell(doc.provenance.git_commit.substr(0, 12)) << (doc.provenance.dirty ? ", dirty" : "")
+    << ")";
+  if (opt.verdict)
+    o << "; profile " << md_cell(opt.verdict->profile.name + " " + opt.verdict->profile.version);
+  o << ".\n\n";
+
+  o << "| Device | Verdict | Tier | Passed | Not passed | Best GEMM | STREAM triad | Launch "
+       "latency |\n"
+    << "|---|---|---|---:|---:|---|---:|---:|\n";
+  for (const auto& d : doc.devices) {
+    const auto cases = cases_of(doc.cases, d.id);
+    const auto f = device_figures(cases);
+    int passed = 0, bad = 0;
+    for (const auto* c : cases) (c->status == results::Status::Passed ? passed : bad) += 1;
+    const auto* v = verdict_for(opt, d.id);
+    std::string gemm;
+    for (const auto& [dtype, m] : f.best_gemm)
+      gemm += (gemm.empty() ? "" : ", ") + dtype + " " + si(m.value, "FLOP/s");
+    o << "| `" << md_cell(d.id) << "` " << md_cell(d.vendor + " " + d.name) << " | "
+      << (v ? (v->valid ? "**VALID**" : "**INVALID**") : "not certified") << " | "
+      << (v ? md_cell(v->tier.empty() ? "none" : v->tier) : "-") << " | " << passed << " | " << bad
+      << " | " << (gemm.empty() ? "-" : gemm) << " | "
+      << (f.triad ? si(f.triad->value, "B/s") : "-") << " | "
+      << (f.launch_latency ? format_seconds(f.launch_latency->value) : "-") << " |\n";
+  }
+  o << "\n";
+
+  bool any_failure = false;
+  for (const auto& c : doc.cases) any_failure = any_failure || is_failure(c.status);
+  if (any_failure) {
+    o << "### Failures\n\n";
+    for (const auto& c : doc.cases)
+      if (is_failure(c.status))
+        o << "- `" << md_cell(c.id) << "` **" << results::to_string(c.status)
+          << "**: " << md_cell(c.reason.empty() ? "(no reason given)" : c.reason) << "\n";
+    o << "\n";
+  }
+  if (opt.verdict) {
+    bool heading = false;
+    for (const auto& dv : opt.verdict->devices)
+      for (const auto& r : dv.rules)
+        if (!r.passed) {
+          if (!heading) o << "### Rules not met\n\n", heading = true;
+          o << "- `" << md_cell(dv.device) << "` " << md_cell(r.rule_id) << ": "
+            << md_cell(r.figure) << " (bound " << md_cell(r.threshold) << ")"
+            << (r.detail.empty() ? "" : ": " + md_cell(r.detail)) << "\n";
+        }
+    if (heading) o << "\n";
+  }
+
+  for (const auto& d : doc.devices) {
+    const auto cases = cases_of(doc.cases, d.id);
+    o << "<details><summary>" << md_cell(d.id) << ": " << cases.size() << " cases</summary>\n\n"
+      << "| Case | Status | Median | CV | Rate | Note |\n|---|---|---:|---:|---:|---|\n";
+    for (const auto* c : cases) {
+      const bool ok = c->status == results::Status::Passed && c->statistics;
+      o << "| `" << md_cell(c->id.substr(0, c->id.rfind('@'))) << "` | "
+        << results::to_string(c->status) << " | "
+        << (ok ? format_seconds(c->statistics->median) : "-") << " | "
+        << (ok ? fixed(100 * c->statistics->cv, 1) + "%" : "-") << " | "
+        << (ok && !headline_rate(*c).empty() ? headline_rate(*c) : "-") << " | "
+        << md_cell(c->reason) << " |\n";
+    }
+    o << "\n</details>\n\n";
+  }
+}
+
+}  // namespace chipcert::reports::detail

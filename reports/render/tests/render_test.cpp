@@ -1,0 +1,312 @@
+// The renderers, pinned by goldens (data/golden-*) and by properties that
+// must hold whatever the numbers: self-contained HTML, escaped text, every
+// chart drawn, roofs and points where the data says, failures reported.
+//
+// To regenerate the goldens after an intended change:
+//   CHIPCERT_UPDATE_GOLDEN=1 ./render_test --gtest_filter='Golden*'
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "../src/text.hpp"
+#include "chipcert/reports/console.hpp"
+#include "chipcert/reports/reporter.hpp"
+#include "chipcert/results/json.hpp"
+#include "outline.hpp"
+
+namespace chipcert::reports {
+namespace {
+
+const std::string kData = CHIPCERT_RENDER_DATA_DIR;
+
+results::Document rich() {
+  return results::read_document(kData + "/rich.json");
+}
+results::Document smoke() {
+  return results::read_document(kData + "/smoke-real.json");
+}
+
+/// A verdict as certify would produce: cpu:0 valid, opencl:0 not.
+ReportOptions certified() {
+  ReportOptions o;
+  results::Verdict v;
+  v.profile = {"datacenter-inference-v1", "1.0", std::string(64, 'a')};
+  results::DeviceVerdict cpu;
+  cpu.device = "cpu:0";
+  cpu.valid = true;
+  cpu.tier = "silver";
+  cpu.rules = {{"required-cases-passed", "every required case passes", true, "5 of 5", "all", ""}};
+  cpu.figures = {{"fp32_gemm_tflops", 0.332, "TFLOP/s", "gemm/m256_n256_k256/fp32@cpu:0"}};
+  results::DeviceVerdict cl;
+  cl.device = "opencl:0";
+  cl.valid = false;
+  cl.rules = {{"required-cases-passed", "every required case passes", false, "17 of 21", "all",
+               "gemm/m64_n64_k64/fp64 failed <verification>"}};
+  v.devices = {cpu, cl};
+  o.verdict = v;
+  o.notice = "Read from a certificate whose signature was NOT verified here; run chipcert verify.";
+  o.source = "cert.dsse.json";
+  return o;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void check_golden(const std::string& text, const std::string& name) {
+  const std::string path = kData + "/" + name;
+  if (std::getenv("CHIPCERT_UPDATE_GOLDEN") != nullptr)
+    std::ofstream(path, std::ios::binary) << text;
+  EXPECT_EQ(text, slurp(path)) << name
+                               << " changed; if intended, regenerate with CHIPCERT_UPDATE_GOLDEN=1";
+}
+
+size_t count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+/// The <svg ...>...</svg> elements of a page.
+std::vector<std::string> svgs(const std::string& html) {
+  std::vector<std::string> out;
+  for (size_t p = html.find("<svg "); p != std::string::npos; p = html.find("<svg ", p + 1))
+    out.push_back(html.substr(p, html.find("</svg>", p) + 6 - p));
+  return out;
+}
+
+std::string svg_by_id(const std::string& html, const std::string& id) {
+  for (const auto& s : svgs(html))
+    if (s.find("id=\"" + id + "\"") != std::string::npos) return s;
+  return "";
+}
+
+TEST(Golden, HtmlOutlines) {
+  check_golden(testing::html_outline(render(Format::Html, rich(), certified())),
+               "golden-rich.outline.txt");
+  check_golden(testing::html_outline(render(Format::Html, smoke())), "golden-smoke.outline.txt");
+}
+
+TEST(Golden, Markdown) {
+  check_golden(render(Format::Markdown, rich(), certified()), "golden-rich.md");
+  check_golden(render(Format::Markdown, smoke()), "golden-smoke.md");
+}
+
+TEST(Golden, Junit) {
+  check_golden(render(Format::Junit, rich(), certified()), "golden-rich.junit.xml");
+  check_golden(render(Format::Junit, smoke()), "golden-smoke.junit.xml");
+}
+
+TEST(Golden, GbenchJson) {
+  check_golden(render(Format::GbenchJson, rich()), "golden-rich.gbench.json");
+  check_golden(render(Format::GbenchJson, smoke()), "golden-smoke.gbench.json");
+}
+
+TEST(Reporter, BatchesGiveTheSameReportAsOneShot) {
+  const auto doc = rich();
+  for (Format f :
+       {Format::Html, Format::Markdown, Format::Junit, Format::GbenchJson, Format::Console}) {
+    auto r = make_reporter(f, certified());
+    r->context(doc);
+    const std::span<const results::Case> all(doc.cases);
+    r->runs(all.subspan(0, 4));
+    r->runs(all.subspan(4, 0));
+    r->runs(all.subspan(4));
+    std::ostringstream out;
+    r->finalize(out);
+    EXPECT_EQ(out.str(), render(f, doc, certified())) << format_name(f);
+  }
+  EXPECT_EQ(render(Format::Console, doc), render_console(doc));
+}
+
+TEST(Reporter, ContextIgnoresHeaderCases) {
+  auto r = make_reporter(Format::Markdown);
+  r->context(rich());  // its cases must not be reported twice
+  std::ostringstream out;
+  r->finalize(out);
+  EXPECT_EQ(count(out.str(), "gemm/m256_n256_k256/fp32"), 0u);
+}
+
+TEST(Formats, NamesAndExtensions) {
+  for (Format f :
+       {Format::Console, Format::Html, Format::Markdown, Format::Junit, Format::GbenchJson})
+    EXPECT_EQ(format_from_name(format_name(f)), f);
+  EXPECT_EQ(format_from_name("HTML"), std::nullopt);
+  EXPECT_EQ(format_from_name(""), std::nullopt);
+  EXPECT_EQ(format_from_path("out/report.html"), Format::Html);
+  EXPECT_EQ(format_from_path("r.htm"), Format::Html);
+  EXPECT_EQ(format_from_path("pr.md"), Format::Markdown);
+  EXPECT_EQ(format_from_path("junit.xml"), Format::Junit);
+  EXPECT_EQ(format_from_path("bench.json"), Format::GbenchJson);
+  EXPECT_EQ(format_from_path("table.txt"), Format::Console);
+  EXPECT_EQ(format_from_path("report"), std::nullopt);
+  EXPECT_EQ(format_from_path("dir.html/report"), std::nullopt);
+  EXPECT_EQ(format_from_path("report.pdf"), std::nullopt);
+}
+
+TEST(Text, UnitsAndEscaping) {
+  using namespace detail;
+  EXPECT_EQ(si(2.185e11, "FLOP/s"), "218 GFLOP/s");
+  EXPECT_EQ(si(1.5e-6, "s"), "1.50 us");
+  EXPECT_EQ(si(999.7, "B/s"), "1.00 KB/s");
+  EXPECT_EQ(si(0, "B"), "0 B");
+  EXPECT_EQ(si(12.34, "/s"), "12.3 /s");
+  EXPECT_EQ(xml_escape("a<b>&\"c'\x01"), "a&lt;b&gt;&amp;&quot;c&#39;\xEF\xBF\xBD");
+  EXPECT_EQ(md_cell("a|b\nc<d>"), "a\\|b c&lt;d&gt;");
+  EXPECT_EQ(plain(12.5), "12.5");
+  EXPECT_EQ(plain(-0.0000001), "0");
+  EXPECT_EQ(slug("cpu:0"), "cpu-0");
+  EXPECT_EQ(slug("::"), "x");
+}
+
+TEST(Html, SelfContained) {
+  const std::string html = render(Format::Html, rich(), certified());
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  // The only URL is the SVG namespace name, which is never fetched.
+  std::string rest = html;
+  for (size_t p; (p = rest.find("http://www.w3.org/2000/svg")) != std::string::npos;)
+    rest.erase(p, 26);
+  EXPECT_EQ(rest.find("http://"), std::string::npos);
+  EXPECT_EQ(rest.find("https://"), std::string::npos);
+}
+
+TEST(Html, EscapesHostileText) {
+  const std::string html = render(Format::Html, rich(), certified());
+  EXPECT_EQ(html.find("<launch>"), std::string::npos);
+  EXPECT_NE(html.find("&quot;CL_OUT_OF_RESOURCES&quot; \xEF\xBF\xBD at &lt;launch&gt;"),
+            std::string::npos);
+  EXPECT_NE(html.find("outside tolerance &lt;&amp;&gt;"), std::string::npos);
+  EXPECT_EQ(html.find('\x01'), std::string::npos);
+  EXPECT_NO_THROW(testing::html_outline(html));
+}
+
+TEST(Html, EveryChartHasASizeAndDrawnElements) {
+  const std::string html = render(Format::Html, rich(), certified());
+  const auto charts = svgs(html);
+  // 3 devices x (roofline + bars); opencl:0 adds latency and loss, and more families.
+  ASSERT_GE(charts.size(), 10u);
+  // No std::regex: GCC 12 warns inside it under the sanitizers.
+  auto attr = [](const std::string& svg, const std::string& name) {
+    const std::string open = svg.substr(0, svg.find('>'));
+    const auto p = open.find(" " + name + "=\"");
+    if (p == std::string::npos) return -1.0;
+    return std::stod(open.substr(p + name.size() + 3));
+  };
+  for (const auto& s : charts) {
+    EXPECT_GT(attr(s, "width"), 0) << s.substr(0, 200);
+    EXPECT_GT(attr(s, "height"), 0) << s.substr(0, 200);
+    EXPECT_GT(count(s, "<rect") + count(s, "<circle") + count(s, "<polyline") + count(s, "<line"),
+              0u);
+    EXPECT_EQ(count(s, "<figure"), 0u);
+  }
+  EXPECT_EQ(count(html, "<figure class=\"chart "), charts.size());
+}
+
+TEST(Html, RooflineUsesPeakCasesAndPlotsEveryKernel) {
+  const auto doc = rich();
+  const std::string html = render(Format::Html, doc, certified());
+  const std::string cl = svg_by_id(html, "roofline-opencl-0");
+  ASSERT_FALSE(cl.empty());
+  EXPECT_EQ(count(cl, "class=\"roof\""), 2u);  // fp16 and fp32 peaks
+  EXPECT_NE(cl.find("fp32 peak 400 GFLOP/s"), std::string::npos);
+  EXPECT_NE(cl.find("memory "), std::string::npos);
+  size_t points = 0;
+  for (const auto& c : doc.cases)
+    if (c.device == "opencl:0" && c.status == results::Status::Passed && c.flop > 0 && c.bytes > 0)
+      ++points;
+  EXPECT_EQ(points, 6u);  // 3 GEMM, triad, conv2d, attention
+  EXPECT_EQ(count(cl, "<circle"), points);
+  // No peak case on cpu:0: the roof falls back to the best GEMM.
+  const std::string cpu = svg_by_id(html, "roofline-cpu-0");
+  EXPECT_NE(cpu.find("fp32 GEMM 332 GFLOP/s"), std::string::npos);
+  EXPECT_EQ(count(cpu, "class=\"roof\""), 1u);
+}
+
+TEST(Html, LatencyAndLossOnlyWhereTheDataIs) {
+  const std::string html = render(Format::Html, rich(), certified());
+  EXPECT_FALSE(svg_by_id(html, "latency-opencl-0").empty());
+  EXPECT_TRUE(svg_by_id(html, "latency-cpu-0").empty());
+  const std::string loss = svg_by_id(html, "loss-mlp-training-b64-d512-fp32-opencl-0");
+  ASSERT_FALSE(loss.empty());
+  EXPECT_EQ(count(loss, "<polyline"), 1u);
+  EXPECT_NE(html.find("loss from 2.3000 to 0.5800"), std::string::npos);
+}
+
+TEST(Html, VerdictAndNoticeShown) {
+  const std::string html = render(Format::Html, rich(), certified());
+  EXPECT_NE(html.find("class=\"notice\""), std::string::npos);
+  EXPECT_NE(html.find("VALID</dd>") == std::string::npos ? html.find(">VALID under") : 0,
+            std::string::npos);
+  EXPECT_NE(html.find(">INVALID under datacenter-inference-v1 1.0<"), std::string::npos);
+  EXPECT_NE(html.find("<dt>Tier</dt><dd>silver</dd>"), std::string::npos);
+  const std::string plain_report = render(Format::Html, rich());
+  EXPECT_EQ(plain_report.find("class=\"notice\""), std::string::npos);
+  EXPECT_NE(plain_report.find("not certified (results only)"), std::string::npos);
+}
+
+TEST(Junit, CountsAndMessages) {
+  const std::string x = render(Format::Junit, rich(), certified());
+  EXPECT_NE(x.find("name=\"opencl:0\" package=\"chipcert.smoke\" id=\"1\""), std::string::npos);
+  EXPECT_NE(x.find("tests=\"17\" failures=\"4\" errors=\"0\" skipped=\"2\""), std::string::npos);
+  EXPECT_EQ(count(x, "<failure type="), 4u);
+  EXPECT_EQ(count(x, "<skipped message="), 2u);
+  EXPECT_NE(
+      x.find("<failure type=\"timed_out\" message=\"timed_out: exceeded 60 s; worker killed\">"),
+      std::string::npos);
+  EXPECT_NE(x.find("timestamp=\"2026-11-28T09:07:34\""), std::string::npos);
+  EXPECT_EQ(count(x, "<testcase "), 27u);
+}
+
+TEST(GbenchJson, RepetitionsAndAggregates) {
+  const auto j = nlohmann::json::parse(render(Format::GbenchJson, rich()));
+  const auto& ctx = j.at("context");
+  for (const char* k : {"date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "caches",
+                        "library_build_type", "json_schema_version"})
+    EXPECT_TRUE(ctx.contains(k)) << k;
+  EXPECT_EQ(ctx.at("library_build_type"), "release");
+  size_t iterations = 0, aggregates = 0, errors = 0;
+  for (const auto& b : j.at("benchmarks")) {
+    EXPECT_EQ(b.at("time_unit"), "ns");
+    EXPECT_TRUE(b.contains("real_time") && b.contains("cpu_time") && b.contains("name"));
+    if (b.at("run_type") == "aggregate") ++aggregates;
+    if (b.contains("error_occurred"))
+      ++errors;
+    else if (b.at("run_type") == "iteration")
+      ++iterations;
+  }
+  // 15 real cases x 5 samples; peak x2, conv2d, attention, mlp: 3 each; inference 5.
+  EXPECT_EQ(iterations, 15u * 5 + 5 * 3 + 5);
+  EXPECT_EQ(aggregates, 4u * 21);
+  EXPECT_EQ(errors, 6u);
+  const auto& first = j.at("benchmarks").at(0);
+  EXPECT_EQ(first.at("name"), "gemm/m256_n256_k256/fp32@cpu:0");
+  EXPECT_EQ(first.at("repetitions"), 5);
+  EXPECT_DOUBLE_EQ(first.at("real_time").get<double>(), rich().cases[0].samples[0] * 1e9);
+}
+
+TEST(Markdown, FailuresWithReasonsAndEscapedCells) {
+  const std::string md = render(Format::Markdown, rich(), certified());
+  EXPECT_NE(md.find("### Failures"), std::string::npos);
+  EXPECT_NE(md.find("- `gelu/n1048576/fp32@opencl:0` **timed_out**: exceeded 60 s; worker killed"),
+            std::string::npos);
+  EXPECT_EQ(count(md, "\n- `"), 4u + 1u);  // 4 failures + 1 rule not met
+  EXPECT_NE(md.find("| Device | Verdict | Tier |"), std::string::npos);
+  EXPECT_NE(md.find("**INVALID**"), std::string::npos);
+  EXPECT_EQ(md.find("<launch>"), std::string::npos);
+  EXPECT_NE(md.find("> **Warning:**"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace chipcert::reports

@@ -1,0 +1,204 @@
+// Every workload end to end on the test-only reference driver: a correct
+// device passes, one ulp off passes, a wrong element fails, all zeros is never
+// passed, an unsupported op is reported as such; the same seed uploads
+// bit-identical inputs and a different seed different ones.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "chipcert/workloads/workload.hpp"
+#include "reference_driver.hpp"
+
+namespace cw = chipcert::workloads;
+namespace ct = chipcert::workloads::testing;
+using nlohmann::json;
+
+namespace {
+
+struct Case {
+  std::string workload;
+  cc_dtype dtype;
+  json params;
+  bool has_output = true;  // false: nothing for a fault to corrupt
+  bool exact = false;      // bound 0: one ulp off must fail
+};
+
+std::vector<Case> cases() {
+  const json conv{{"n", 2}, {"c", 4}, {"h", 7}, {"w", 6}, {"k", 6}, {"r", 3}, {"s", 2}};
+  json conv_all = conv;
+  conv_all.update(
+      json{{"layout", "nhwc"}, {"stride_h", 2}, {"pad", 1}, {"dilation_w", 2}, {"groups", 2}});
+  json conv_grouped_nchw = conv_all;
+  conv_grouped_nchw["layout"] = "nchw";
+  std::vector<Case> out{
+      {"peak", CC_DTYPE_F64, {{"n", 64}, {"iterations", 300}}},
+      {"peak", CC_DTYPE_F32, {{"n", 64}, {"iterations", 3000}}},
+      {"peak", CC_DTYPE_F16, {{"n", 64}, {"iterations", 300}}},
+      {"peak", CC_DTYPE_BF16, {{"n", 64}, {"iterations", 300}}},
+      {"peak", CC_DTYPE_I8, {{"n", 64}, {"iterations", 300}}, true, true},
+      {"stream_copy", CC_DTYPE_F32, {{"n", 1000}}, true, true},
+      {"stream_mul", CC_DTYPE_F32, {{"n", 1000}}},
+      {"stream_add", CC_DTYPE_BF16, {{"n", 1000}}},
+      {"stream_triad", CC_DTYPE_F64, {{"n", 1000}}},
+      {"stream_dot", CC_DTYPE_F32, {{"n", 1000}}},
+      {"transfer_h2d", CC_DTYPE_I8, {{"bytes", 1001}}, false},
+      {"transfer_d2h", CC_DTYPE_I8, {{"bytes", 1001}}, false},
+      {"launch_latency", CC_DTYPE_F32, json::object(), false},
+      {"gemm", CC_DTYPE_F32, {{"m", 9}, {"n", 7}, {"k", 13}}},
+      {"gemm", CC_DTYPE_F64, {{"m", 9}, {"n", 7}, {"k", 13}, {"trans_a", true}, {"trans_b", true}}},
+      {"gemm", CC_DTYPE_BF16, {{"m", 9}, {"n", 7}, {"k", 13}, {"alpha", 0.5}, {"beta", -1.5}}},
+      {"gemm", CC_DTYPE_F16, {{"m", 5}, {"n", 7}, {"k", 13}, {"batch", 3}, {"ldc", 9}}},
+      {"gemm", CC_DTYPE_TF32, {{"m", 5}, {"n", 7}, {"k", 13}, {"batch", 3}, {"stride_b", 0}}},
+      {"gemm", CC_DTYPE_I8, {{"m", 9}, {"n", 7}, {"k", 13}, {"trans_b", true}}, true, true},
+      {"conv2d", CC_DTYPE_F32, conv},
+      {"conv2d", CC_DTYPE_BF16, conv_all},
+      {"conv2d", CC_DTYPE_F64, conv_grouped_nchw},
+      {"conv2d", CC_DTYPE_I8, conv_all, true, true},
+      {"attention", CC_DTYPE_F32, {{"batch", 2}, {"heads", 2}, {"seq_q", 9}, {"head_dim", 8}}},
+      {"attention",
+       CC_DTYPE_F16,
+       {{"batch", 1},
+        {"heads", 3},
+        {"seq_q", 5},
+        {"seq_kv", 11},
+        {"head_dim", 16},
+        {"causal", true}}},
+      {"attention",
+       CC_DTYPE_BF16,
+       {{"heads", 2}, {"seq_q", 1}, {"seq_kv", 17}, {"head_dim", 8}, {"causal", true}}},
+      {"layernorm", CC_DTYPE_F32, {{"rows", 7}, {"cols", 33}}},
+      {"layernorm", CC_DTYPE_BF16, {{"rows", 7}, {"cols", 33}, {"eps", 1e-3}}},
+      {"softmax", CC_DTYPE_F32, {{"rows", 7}, {"cols", 33}, {"scale", 0.5}}},
+      {"softmax", CC_DTYPE_F16, {{"rows", 12}, {"cols", 9}, {"causal", true}, {"seq_q", 4}}},
+      {"gelu", CC_DTYPE_F32, {{"n", 500}}},
+      {"gelu", CC_DTYPE_BF16, {{"n", 500}}},
+      {"add", CC_DTYPE_F16, {{"n", 500}}},
+      {"mul", CC_DTYPE_F64, {{"n", 500}}},
+      {"gelu_backward", CC_DTYPE_F32, {{"n", 500}}},
+      {"layernorm_backward", CC_DTYPE_F32, {{"rows", 7}, {"cols", 33}}},
+      {"layernorm_backward", CC_DTYPE_F64, {{"rows", 7}, {"cols", 33}}},
+      {"softmax_backward", CC_DTYPE_F32, {{"rows", 7}, {"cols", 33}, {"scale", 0.125}}},
+      {"softmax_xent", CC_DTYPE_F32, {{"rows", 7}, {"cols", 33}}},
+      {"softmax_xent", CC_DTYPE_F64, {{"rows", 7}, {"cols", 33}}},
+      {"adamw", CC_DTYPE_F32, {{"n", 500}}},
+      {"adamw", CC_DTYPE_F64, {{"n", 500}, {"step", 1}, {"weight_decay", 0.1}}},
+  };
+  return out;
+}
+
+std::string name_of(const Case& c) {
+  return c.workload + "/" + cw::find_workload(c.workload)->label(c.params) + "/" +
+         std::to_string(c.dtype);
+}
+
+std::unique_ptr<cw::Instance> instance(const Case& c) {
+  return cw::find_workload(c.workload)->instantiate(cw::CaseSpec{c.workload, c.dtype, c.params});
+}
+
+cw::VerifyResult run_on(ct::Fault fault, const Case& c, uint64_t seed = 7) {
+  cw::Device dev(ct::reference_driver(), static_cast<uint32_t>(fault));
+  auto inst = instance(c);
+  inst->setup(dev, seed);
+  auto r = inst->verify();
+  // The timing path must work too, and leave a correct kernel correct.
+  inst->enqueue();
+  dev.synchronize();
+  if (dev.has_device_timer()) (void)inst->device_time(2);
+  auto again = inst->verify();
+  EXPECT_EQ(again.passed, r.passed) << name_of(c) << ": verify differs after timing";
+  return r;
+}
+
+}  // namespace
+
+TEST(WorkloadEndToEnd, CoversEveryWorkload) {
+  std::set<std::string> covered;
+  for (const auto& c : cases()) covered.insert(c.workload);
+  for (const auto* w : cw::all_workloads())
+    EXPECT_TRUE(covered.count(std::string(w->name()))) << w->name();
+}
+
+TEST(WorkloadEndToEnd, CorrectDevicePasses) {
+  for (const auto& c : cases()) {
+    const auto r = run_on(ct::Fault::None, c);
+    EXPECT_TRUE(r.passed) << name_of(c) << ": " << r.reason << " [" << r.tolerance << "]";
+    EXPECT_FALSE(r.mistrusted) << name_of(c);
+    EXPECT_GT(r.checked, 0u) << name_of(c);
+    EXPECT_FALSE(r.tolerance.empty()) << name_of(c);
+  }
+}
+
+TEST(WorkloadEndToEnd, OneUlpOffPassesUnlessExact) {
+  for (const auto& c : cases()) {
+    const auto r = run_on(ct::Fault::OneUlp, c);
+    if (c.exact && c.dtype != CC_DTYPE_I8)
+      EXPECT_FALSE(r.passed) << name_of(c) << " is exact: one ulp off must fail";
+    else
+      EXPECT_TRUE(r.passed) << name_of(c) << ": " << r.reason << " [" << r.tolerance << "]";
+  }
+}
+
+TEST(WorkloadEndToEnd, OneWrongElementFails) {
+  for (const auto& c : cases()) {
+    if (!c.has_output) continue;
+    const auto r = run_on(ct::Fault::WrongElement, c);
+    EXPECT_FALSE(r.passed) << name_of(c);
+    EXPECT_GE(r.mismatches, 1u) << name_of(c);
+    EXPECT_FALSE(r.first_mismatches.empty()) << name_of(c);
+    EXPECT_FALSE(r.reason.empty()) << name_of(c);
+  }
+}
+
+TEST(WorkloadEndToEnd, AllZerosIsNeverPassed) {
+  int mistrusted = 0;
+  for (const auto& c : cases()) {
+    if (!c.has_output) continue;
+    const auto r = run_on(ct::Fault::Zeros, c);
+    EXPECT_FALSE(r.passed) << name_of(c);
+    mistrusted += r.mistrusted;
+  }
+  EXPECT_GT(mistrusted, 20);  // most outputs are not zero-heavy, so zeros are Mistrusted
+}
+
+TEST(WorkloadEndToEnd, UnsupportedOpIsReportedAsUnsupported) {
+  for (const auto& c : cases()) {
+    if (c.workload.rfind("transfer_", 0) == 0) continue;  // transfers prepare no kernel
+    cw::Device dev(ct::reference_driver(), static_cast<uint32_t>(ct::Fault::Unsupported));
+    auto inst = instance(c);
+    try {
+      inst->setup(dev, 1);
+      ADD_FAILURE() << name_of(c) << ": setup succeeded on a device that supports nothing";
+    } catch (const cw::DriverError& e) {
+      EXPECT_EQ(e.status(), CC_ERR_UNSUPPORTED) << name_of(c);
+      EXPECT_NE(std::string(e.what()).find("supports nothing"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(WorkloadEndToEnd, DetailsNameTheImplementation) {
+  for (const auto& c : cases()) {
+    cw::Device dev(ct::reference_driver(), 0);
+    auto inst = instance(c);
+    inst->setup(dev, 1);
+    const json d = inst->details();
+    ASSERT_TRUE(d.contains("implementation")) << name_of(c);
+    EXPECT_FALSE(d["implementation"].get<std::string>().empty()) << name_of(c);
+  }
+}
+
+TEST(WorkloadEndToEnd, SameSeedSameInputsDifferentSeedDifferent) {
+  for (const auto& c : cases()) {
+    if (c.workload == "launch_latency") continue;  // no inputs
+    auto uploads = [&](uint64_t seed) {
+      cw::Device dev(ct::reference_driver(), 0);
+      auto inst = instance(c);
+      inst->setup(dev, seed);
+      return ct::write_hashes(dev.handle());
+    };
+    const auto a = uploads(11), b = uploads(11), other = uploads(12);
+    ASSERT_FALSE(a.empty()) << name_of(c);
+    EXPECT_EQ(a, b) << name_of(c);
+    EXPECT_NE(a, other) << name_of(c);
+  }
+}
