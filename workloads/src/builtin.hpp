@@ -18,4 +18,5 @@ const Workload& softmax_workload(int which);
 /// CC_OP_GELU, CC_OP_ADD, CC_OP_MUL or CC_OP_GELU_BACKWARD.
 const Workload& eltwise_workload(cc_op_kind op);
 const Workload& adamw_workload();
+const Workload& mlp_train_workload();
 }  // namespace chipcert::workloads

@@ -7,7 +7,7 @@ namespace chipcert::workloads {
 std::span<const Workload* const> all_workloads() {
   // An explicit table: adding a workload is adding its folder and one line here.
   // Order: micro, kernels, backward / training kernels.
-  static const std::array<const Workload*, 22> table{
+  static const std::array<const Workload*, 23> table{
       &peak_workload(),
       &stream_workload(CC_OP_STREAM_COPY),
       &stream_workload(CC_OP_STREAM_MUL),
@@ -30,6 +30,7 @@ std::span<const Workload* const> all_workloads() {
       &softmax_workload(1),
       &softmax_workload(2),
       &adamw_workload(),
+      &mlp_train_workload(),
   };
   return table;
 }

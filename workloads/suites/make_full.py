@@ -110,6 +110,8 @@ def main():
                                         {"rows": 65536, "cols": 2048, "scale": 0.125}])
     s.add("softmax_xent", ["fp32"], [{"rows": 8192, "cols": 32000}, {"rows": 4096, "cols": 50257}])
     s.add("adamw", ["fp32"], [{"n": p2(27)}, {"n": p2(28)}])  # host memory: ~12 bytes/element per tensor
+    s.add("mlp_train", ["fp32"], [{"batch": 512, "in": 1024, "hidden": 4096, "classes": 100,
+                                   "batches": 8, "target_loss": 0.05, "max_steps": 1000}])
 
     total = sum(len(sh) for _, _, sh, _ in s.groups)
     gemm_db = sum(len(v["shapes"]) for v in g.values())

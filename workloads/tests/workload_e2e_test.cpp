@@ -83,6 +83,14 @@ std::vector<Case> cases() {
       {"softmax_xent", CC_DTYPE_F64, {{"rows", 7}, {"cols", 33}}},
       {"adamw", CC_DTYPE_F32, {{"n", 500}}},
       {"adamw", CC_DTYPE_F64, {{"n", 500}, {"step", 1}, {"weight_decay", 0.1}}},
+      {"mlp_train",
+       CC_DTYPE_F32,
+       {{"batch", 8},
+        {"in", 12},
+        {"hidden", 16},
+        {"classes", 5},
+        {"batches", 2},
+        {"max_steps", 5}}},
   };
   return out;
 }
@@ -201,4 +209,36 @@ TEST(WorkloadEndToEnd, SameSeedSameInputsDifferentSeedDifferent) {
     EXPECT_EQ(a, b) << name_of(c);
     EXPECT_NE(a, other) << name_of(c);
   }
+}
+
+TEST(WorkloadEndToEnd, MlpTrainingReachesItsTargetAndFailsWhenItCannot) {
+  auto train = [](json params) {
+    cw::Device dev(ct::reference_driver(), 0);
+    auto inst = cw::find_workload("mlp_train")
+                    ->instantiate(cw::CaseSpec{"mlp_train", CC_DTYPE_F32, std::move(params)});
+    inst->setup(dev, 3);
+    EXPECT_TRUE(inst->verify().passed);
+    const auto m = inst->measure(2, 0.0);
+    EXPECT_TRUE(m.has_value());
+    return std::pair{m.value_or(cw::Instance::Measurement{}), inst->verify()};
+  };
+  const json small{{"batch", 32}, {"in", 32}, {"hidden", 64}, {"classes", 4}, {"batches", 2}};
+  json reachable = small;
+  reachable.update(json{{"target_loss", 0.05}, {"max_steps", 400}, {"lr", 0.01}});
+  const auto [ok, ok_after] = train(reachable);
+  EXPECT_TRUE(ok_after.passed) << ok_after.reason;
+  EXPECT_TRUE(ok.details.at("reached_target").get<bool>());
+  const auto& curve = ok.details.at("loss_curve");
+  ASSERT_GE(curve.size(), 2u);
+  EXPECT_LT(curve.back().get<double>(), 0.05);
+  EXPECT_GT(curve.front().get<double>(), 1.0);  // ln(4) ~ 1.39 before training
+  EXPECT_EQ(ok.samples.size(), 2u);
+  EXPECT_TRUE(ok.details.at("same_steps_every_run").get<bool>());
+
+  json unreachable = small;
+  unreachable.update(json{{"target_loss", 1e-6}, {"max_steps", 3}});
+  const auto [bad, bad_after] = train(unreachable);
+  EXPECT_FALSE(bad.details.at("reached_target").get<bool>());
+  EXPECT_FALSE(bad_after.passed);
+  EXPECT_NE(bad_after.reason.find("did not converge"), std::string::npos) << bad_after.reason;
 }

@@ -43,7 +43,8 @@ TEST(WorkloadSpec, EveryPlannedWorkloadIsRegisteredOnce) {
     EXPECT_TRUE(names.insert(std::string(w->name())).second) << w->name();
     EXPECT_FALSE(w->description().empty());
     const std::string cat(w->category());
-    EXPECT_TRUE(cat == "micro" || cat == "kernel") << w->name();
+    EXPECT_TRUE(cat == "micro" || cat == "kernel" || cat == "inference" || cat == "training")
+        << w->name();
   }
   for (const char* n : {"peak",
                         "stream_copy",
@@ -66,7 +67,8 @@ TEST(WorkloadSpec, EveryPlannedWorkloadIsRegisteredOnce) {
                         "layernorm_backward",
                         "softmax_backward",
                         "softmax_xent",
-                        "adamw"})
+                        "adamw",
+                        "mlp_train"})
     EXPECT_TRUE(names.count(n)) << n;
 }
 
