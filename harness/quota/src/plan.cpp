@@ -94,9 +94,11 @@ Offers parse_offers(std::string_view text, std::string_view source) {
 }
 
 std::string serialize_plan(const Plan& plan) {
-  json lines = json::array();
+  // Fields in the documented order, for people reading the plan.
+  using ordered = nlohmann::ordered_json;
+  ordered lines = ordered::array();
   for (const auto& l : plan.lines) {
-    json j = {{"id", l.id}, {"certificate", l.certificate}};
+    ordered j = {{"id", l.id}, {"certificate", l.certificate}};
     if (l.device) j["device"] = *l.device;
     j["vendor"] = l.vendor;
     j["model"] = l.model;
@@ -105,11 +107,11 @@ std::string serialize_plan(const Plan& plan) {
     j["unit_power_w"] = l.unit_power_w;
     lines.push_back(std::move(j));
   }
-  json j = {{"format", "chipcert-procurement-plan"},
-            {"format_version", 1},
-            {"name", plan.name},
-            {"description", plan.description},
-            {"lines", std::move(lines)}};
+  ordered j = {{"format", "chipcert-procurement-plan"},
+               {"format_version", 1},
+               {"name", plan.name},
+               {"description", plan.description},
+               {"lines", std::move(lines)}};
   return j.dump(2) + "\n";
 }
 

@@ -185,8 +185,9 @@ TEST_F(QuotaCli, NonCompliantPlanNamesTheRuleAndByHowMuch) {
   EXPECT_THAT(r.out, HasSubstr("NON-COMPLIANT: 2 rule(s) failed, 0 line(s) rejected"));
   const json out = json::parse(check(path("bad.json"), {"--format", "json"}).out);
   EXPECT_FALSE(out["compliant"].get<bool>());
-  EXPECT_EQ(out["rules"][1]["id"], "domestic-at-least-40");
-  EXPECT_FALSE(out["rules"][1]["passed"].get<bool>());
+  EXPECT_EQ(out["rules"][0]["id"], "total-units");
+  EXPECT_EQ(out["rules"][2]["id"], "domestic-at-least-40");
+  EXPECT_FALSE(out["rules"][2]["passed"].get<bool>());
 }
 
 TEST_F(QuotaCli, TamperedAndRevokedCertificatesFailNamingTheLine) {
