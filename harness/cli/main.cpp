@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   cli::add_verify_command(app, global, action);
   cli::add_report_command(app, global, action);
   cli::add_compare_command(app, global, action);
+  cli::add_quota_command(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,7 @@
 #include "chipcert/results/json.hpp"
 #include "chipcert/trust/encoding.hpp"
 #include "chipcert/trust/evaluate.hpp"
-#include "strict.hpp"
+#include "chipcert/trust/strict.hpp"
 
 namespace chipcert::trust {
 
@@ -307,6 +307,7 @@ VerifyReport verify_certificate(const dsse::Envelope& env, const VerifyRequest& 
   rep.signer_kind = s.signer_kind;
   rep.signer_key_id = s.signer_key_id;
   rep.signed_at = s.signed_at;
+  rep.results = s.results;
 
   // 4. The predicate names the key that really signed.
   if (s.signer_key_id != signer->key_id)
@@ -395,6 +396,7 @@ VerifyReport verify_certificate(const dsse::Envelope& env, const VerifyRequest& 
   if (!profile) {
     add("verdict", Outcome::Skip, "not recomputed: no trusted profile");
   } else {
+    rep.profile = profile;
     try {
       const Check c = check_verdict(s, *profile);
       rep.checks.push_back(c);

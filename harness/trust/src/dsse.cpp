@@ -8,7 +8,7 @@
 
 #include "chipcert/results/json.hpp"
 #include "chipcert/trust/encoding.hpp"
-#include "strict.hpp"
+#include "chipcert/trust/strict.hpp"
 
 namespace chipcert::trust::dsse {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "chipcert/results/statistics.hpp"
-#include "strict.hpp"
+#include "chipcert/trust/strict.hpp"
 
 namespace chipcert::trust {
 

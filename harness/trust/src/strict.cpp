@@ -1,4 +1,4 @@
-#include "strict.hpp"
+#include "chipcert/trust/strict.hpp"
 
 #include <cstdio>
 

@@ -71,6 +71,12 @@ struct VerifyReport {
   std::string signer_kind;
   std::string signer_key_id;
   std::string signed_at;
+  /// After a passed statement check: the results document the certificate
+  /// embeds (devices with their identity, the raw samples).
+  std::optional<results::Document> results;
+  /// After a passed profile check: the trusted profile the verdict was
+  /// recomputed under (its tiers rank the verdict's tier, e.g. for quotas).
+  std::optional<Profile> profile;
   /// Every check passed or was skipped, and at least the signature passed.
   bool accepted() const;
 };

@@ -1,8 +1,10 @@
 #pragma once
-// Strict JSON object access for the trust module's formats (profiles,
-// trusted keys, envelopes, statements): unknown fields rejected, required
-// fields named when missing, exact types. Errors are results::ParseError
-// "<source>: <pointer>: expected X, found Y". Not installed.
+/// Strict JSON object access for chipcert's data formats (profiles, trusted
+/// keys, envelopes, statements, quota policies and plans): unknown fields
+/// rejected, required fields named when missing, exact types. Errors are
+/// results::ParseError "<source>: <pointer>: expected X, found Y". Public so
+/// that modules built on chipcert::trust (harness/quota) validate their files
+/// with the same helpers and messages.
 
 #include <cmath>
 #include <cstdint>
