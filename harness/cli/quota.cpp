@@ -41,8 +41,8 @@ struct Inputs {
 };
 
 void load(const QuotaArgs& a, Inputs& in) {
-  if (a.format != "text" && a.format != "json")
-    throw UsageError("--format: expected text or json, found " + a.format);
+  if (a.format != "text" && a.format != "json" && a.format != "html")
+    throw UsageError("--format: expected text, json or html, found " + a.format);
   in.policy =
       quota::parse_policy(harness::read_text_file(a.policy, quota::kMaxInputBytes), a.policy);
   in.keys = trust::load_trusted_keys(a.trusted_keys);
@@ -70,6 +70,8 @@ int check(const QuotaArgs& a) {
   const quota::CheckReport r = quota::check_plan(in.policy, plan, a.input, in.ctx);
   if (a.format == "json")
     std::cout << quota::to_json(r).dump(2) << "\n";
+  else if (a.format == "html")
+    std::cout << quota::render_html(quota::to_json(r));
   else
     std::cout << quota::render_text(r);
   return r.compliant() ? harness::kExitOk : harness::kExitVerdict;
@@ -85,6 +87,8 @@ int plan(const QuotaArgs& a) {
     harness::write_file_atomic(a.output, quota::serialize_plan(quota::to_plan(r, a.output)));
   if (a.format == "json")
     std::cout << quota::to_json(r).dump(2) << "\n";
+  else if (a.format == "html")
+    std::cout << quota::render_html(quota::to_json(r));
   else
     std::cout << quota::render_text(r)
               << (!a.output.empty() && r.optimum.feasible ? "\nplan: " + a.output + "\n" : "");
@@ -97,7 +101,8 @@ void common_options(CLI::App* cmd, QuotaArgs& a) {
       ->required();
   cmd->add_option("--profile-file", a.profile_files,
                   "Accept certificates under this profile besides the built-in ones (repeatable)");
-  cmd->add_option("--format", a.format, "Output: text (default) or json");
+  cmd->add_option("--format", a.format,
+                  "Output: text (default), json or html (one self-contained page)");
   cmd->add_option("--at", a.at, "Judge certificate age at this time (RFC 3339 UTC) instead of now");
 }
 

@@ -188,6 +188,16 @@ TEST_F(QuotaCli, NonCompliantPlanNamesTheRuleAndByHowMuch) {
   EXPECT_EQ(out["rules"][0]["id"], "total-units");
   EXPECT_EQ(out["rules"][2]["id"], "domestic-at-least-40");
   EXPECT_FALSE(out["rules"][2]["passed"].get<bool>());
+
+  const auto h = check(path("bad.json"), {"--format", "html"});
+  EXPECT_EQ(h.exit_code, 1) << h.err;
+  EXPECT_THAT(h.out, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(h.out, HasSubstr("NON-COMPLIANT"));
+  EXPECT_THAT(h.out, HasSubstr("<td>domestic-at-least-40</td><td>"));
+  EXPECT_THAT(h.out, HasSubstr("<svg id=\"shares-units\""));
+  EXPECT_THAT(h.out, HasSubstr("36.0 %"));  // domestic 18000 of 50000
+  EXPECT_EQ(h.out.find("<script"), std::string::npos);
+  EXPECT_EQ(h.out.find("http://"), h.out.find("http://www.w3.org/2000/svg"));
 }
 
 TEST_F(QuotaCli, TamperedAndRevokedCertificatesFailNamingTheLine) {
@@ -268,6 +278,13 @@ TEST_F(QuotaCli, PlanFindsTheOptimumAndItChecksCompliant) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json out = json::parse(r.out);
   ASSERT_TRUE(out["feasible"].get<bool>());
+  const auto h = run_chipcert({"quota", "plan", "--policy", path("policy.json"), "--offers",
+                               path("offers.json"), "--trusted-keys", path("trusted"),
+                               "--profile-file", kProfile, "--format", "html"});
+  EXPECT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_THAT(h.out, HasSubstr("FEASIBLE: optimum found"));
+  EXPECT_THAT(h.out, HasSubstr("<table id=\"rule-costs\">"));
+  EXPECT_THAT(h.out, HasSubstr("REJECTED"));  // the forged offer
   // The forged offer is left out; the others are bought per the quotas.
   std::map<std::string, int64_t> qty;
   std::map<std::string, double> cap;

@@ -1,5 +1,6 @@
 #pragma once
-/// What `chipcert quota check` and `quota plan` print: text for people, JSON
+/// What `chipcert quota check` and `quota plan` print: text for people, HTML
+/// for committees, JSON
 /// (`"format": "chipcert-quota-check"` / `"chipcert-quota-plan"`,
 /// `"format_version": 1`) for tools. Pure functions of their inputs.
 
@@ -52,5 +53,9 @@ Plan to_plan(const PlanReport& r, const std::string& plan_path);
 
 std::string render_text(const PlanReport& r);
 nlohmann::json to_json(const PlanReport& r);
+
+/// A self-contained HTML page (no scripts, fonts or network) for either
+/// report's JSON: verdict, totals with share bars (SVG), rules, lines.
+std::string render_html(const nlohmann::json& report);
 
 }  // namespace chipcert::quota
