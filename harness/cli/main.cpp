@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   using namespace chipcert;
   // Writes to a worker that died must fail with EPIPE, not kill chipcert.
   signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) or quota must fail the write with EFBIG and
+  // a message naming the file, not kill the run with a core dump.
+  signal(SIGXFSZ, SIG_IGN);
   cli::GlobalOptions global;
   for (int i = 0; i < argc; ++i) global.command_line.emplace_back(argv[i]);
 

@@ -304,6 +304,32 @@ TEST_F(Cli, KilledRunResumesWithEveryCaseExactlyOnce) {
   EXPECT_EQ(ids.size(), 10u);  // 5 smoke cases x 2 devices, each exactly once
 }
 
+TEST_F(Cli, FullDiskStopsWithAClearErrorAndTheJournalResumes) {
+  // A file-size limit stands in for a full disk (no tmpfs mount needed): the
+  // writes fail with EFBIG part-way through the run.
+  const std::string out = path("full.json");
+  const std::string journal = out + ".journal";
+  auto r =
+      ct::run_command({"/bin/bash", "-c", "ulimit -f 8; exec \"$0\" \"$@\"", kBin, "run",
+                       "--device", "cpu:0", "--repetitions", "3", "--min-time", "0.01", "-o", out});
+  ASSERT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot write"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(path("")), std::string::npos) << r.err;  // names the file
+  // Every complete journal line is JSON; at most the last one is torn.
+  const std::string j = ct::slurp(journal);
+  ASSERT_FALSE(j.empty());
+  size_t complete = 0, start = 0;
+  for (size_t nl; (nl = j.find('\n', start)) != std::string::npos; start = nl + 1, ++complete)
+    EXPECT_TRUE(json::accept(j.substr(start, nl - start))) << "line " << complete;
+  EXPECT_GE(complete, 1u);  // the header at least
+
+  auto resumed = run_chipcert({"run", "--resume", journal});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  const json doc = json::parse(ct::slurp(out));
+  EXPECT_TRUE(doc.at("resumed").get<bool>());
+  EXPECT_EQ(doc.at("cases").size(), 5u);  // the smoke suite, each case once
+}
+
 TEST_F(Cli, ResumeOfAMissingJournalIsBadInput) {
   auto r = run_chipcert({"run", "--resume", path("nope.journal")});
   EXPECT_EQ(r.exit_code, 3);
