@@ -20,6 +20,7 @@ namespace {
 const std::string kBin = CHIPCERT_BIN;
 const std::string kFaultDir = CHIPCERT_FAULT_PLUGIN_DIR;
 const std::string kMiniSuite = CHIPCERT_MINI_SUITE;
+const std::string kMiniProfile = CHIPCERT_MINI_PROFILE;
 
 struct Outcome {
   int exit_code;
@@ -162,3 +163,50 @@ INSTANTIATE_TEST_SUITE_P(Harness, InfoFaults,
                                            InfoFault{"huge_count", "not believable"},
                                            InfoFault{"enumerate_error", "enumerate failed"}),
                          [](const auto& info) { return std::string(info.param.mode); });
+
+namespace {
+
+/// A run under each fault, certified and verified: the faulty device is never
+/// VALID (and without a fault it is, so the profile can pass at all), the CPU
+/// next to it stays VALID, and the certificate is still authentic.
+class FaultCertificates : public FaultRun, public ::testing::WithParamInterface<const char*> {
+ protected:
+  static void SetUpTestSuite() {
+    key_dir_ = ct::make_temp_dir("fault-key");
+    auto k = ct::run_command({kBin, "key", "generate", "--out", key_dir_ + "/lab"});
+    ASSERT_EQ(k.exit_code, 0) << k.err;
+    auto t = ct::run_command({kBin, "key", "trust", "add", key_dir_ + "/trusted",
+                              key_dir_ + "/lab.pub", "--not-before", "2000-01-01T00:00:00Z"});
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+  }
+  static void TearDownTestSuite() { fs::remove_all(key_dir_); }
+  static std::string key_dir_;
+};
+std::string FaultCertificates::key_dir_;
+
+}  // namespace
+
+TEST_P(FaultCertificates, FaultyDeviceIsNeverValid) {
+  const std::string mode = GetParam();
+  auto o = run({"CHIPCERT_FAULT=" + mode, "CHIPCERT_FAULT_OP=gemm"});
+  ASSERT_TRUE(o.doc.is_object()) << o.err;
+  const std::string results = dir_ + "/r.json", cert = dir_ + "/r.dsse.json";
+  auto c = ct::run_command({kBin, "certify", results, "--profile-file", kMiniProfile, "--key",
+                            key_dir_ + "/lab.key", "-o", cert});
+  EXPECT_EQ(c.exit_code, mode == "none" ? 0 : 1) << c.out << c.err;
+  auto v = ct::run_command({kBin, "verify", cert, "--trusted-keys", key_dir_ + "/trusted",
+                            "--profile-file", kMiniProfile, "--results", results, "--json"});
+  ASSERT_EQ(v.exit_code, 0) << v.out << v.err;  // authentic: the verdict is what the data shows
+  const json report = json::parse(v.out);
+  std::map<std::string, bool> valid;
+  for (const auto& d : report.at("verdict").at("devices"))
+    valid[d.at("device").get<std::string>()] = d.at("valid").get<bool>();
+  ASSERT_TRUE(valid.count("fault:0") && valid.count("cpu:0")) << v.out;
+  EXPECT_EQ(valid.at("fault:0"), mode == "none") << mode << ": " << v.out;
+  EXPECT_TRUE(valid.at("cpu:0")) << v.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Harness, FaultCertificates,
+                         ::testing::Values("none", "wrong", "zeros", "nan", "wrong_after", "error",
+                                           "hang", "segv", "flaky_timer"),
+                         [](const auto& info) { return std::string(info.param); });
