@@ -1,6 +1,7 @@
 // Scaled dot-product attention o = softmax(scale * q k^T + mask) v over
-// [batch, heads, seq, head_dim] tensors, optionally causal (bottom-right
-// aligned, cc_attention_params).
+// [batch, heads, seq, head_dim] tensors ("layout": "bhsd", the default) or
+// [batch, seq, heads, head_dim] ("bshd", what a projection GEMM writes),
+// optionally causal (bottom-right aligned, cc_attention_params).
 //
 // FLOP convention: 4 * B * H * D per visible (query, key) pair, i.e.
 // 4*B*H*Sq*Skv*D without a mask; with the causal mask only unmasked pairs
@@ -46,6 +47,16 @@ cc_attention_params parse(const nlohmann::json& p) {
   a.head_dim = param_int(p, "head_dim", std::nullopt, 1, 4096);
   a.causal = param_bool(p, "causal", false) ? 1u : 0u;
   a.scale = param_number(p, "scale", 1.0 / std::sqrt(static_cast<double>(a.head_dim)));
+  if (p.contains("layout")) {
+    const nlohmann::json& l = p["layout"];
+    if (l == "bhsd")
+      a.layout = CC_ATTN_BHSD;
+    else if (l == "bshd")
+      a.layout = CC_ATTN_BSHD;
+    else
+      throw SpecError("attention: parameter \"layout\": expected \"bhsd\" or \"bshd\", found " +
+                      l.dump());
+  }
   if (!std::isfinite(a.scale) || a.scale == 0.0)
     throw SpecError("attention: parameter \"scale\": expected a finite non-zero number");
   if (a.causal && a.seq_q > a.seq_kv)
@@ -84,15 +95,18 @@ class AttentionInstance final : public OpInstance {
     const double skv = std::sqrt(static_cast<double>(p_.seq_kv));
     std::vector<double> expected, actual, bounds;
     const int64_t D = p_.head_dim;
-    for (int64_t r : rows_)
+    for (int64_t r : rows_) {
+      const int64_t row0 =
+          reference::attention_row_offset(p_, r / p_.seq_q, r % p_.seq_q, p_.seq_q);
       for (int64_t d = 0; d < D; ++d) {
-        const auto at = static_cast<size_t>(r * D + d);
+        const auto at = static_cast<size_t>(row0 + d);
         const double rel =
             16.0 * sd * u * score_abs_[static_cast<size_t>(r)] + 8.0 * skv * u + 8.0 * u + 2.0 * up;
         expected.push_back(ref_[at]);
         actual.push_back(o[at]);
         bounds.push_back(rel * weighted_[at] + 2.0 * u * std::fabs(ref_[at]));
       }
+    }
     std::ostringstream rule;
     rule << "|o-ref| <= (16*sqrt(D)*u*S + 8*sqrt(Skv)*u + 8u + 2u_p)*sum_j p_j|v_j| + 2u|ref|, u="
          << u << ", u_p=" << up;
@@ -162,13 +176,14 @@ class AttentionWorkload final : public Workload {
       s << "_sq" << a.seq_q << "_skv" << a.seq_kv;
     s << "_d" << a.head_dim;
     if (a.causal) s << "_causal";
+    if (a.layout == CC_ATTN_BSHD) s << "_bshd";
     if (p.contains("scale")) s << "_scale" << p["scale"].dump();
     return s.str();
   }
   std::unique_ptr<Instance> instantiate(const CaseSpec& spec) const override {
-    check_known_params(spec.parameters,
-                       {"batch", "heads", "seq_q", "seq_kv", "head_dim", "causal", "scale"},
-                       name());
+    check_known_params(
+        spec.parameters,
+        {"batch", "heads", "seq_q", "seq_kv", "head_dim", "causal", "scale", "layout"}, name());
     const cc_attention_params a = parse(spec.parameters);
     require_dtype(name(), spec.dtype, {CC_DTYPE_F64, CC_DTYPE_F32, CC_DTYPE_F16, CC_DTYPE_BF16});
     return std::make_unique<AttentionInstance>(a, spec.dtype);

@@ -21,6 +21,14 @@ double attention_visible_pairs(const cc_attention_params& p) {
   return pairs;
 }
 
+int64_t attention_row_offset(const cc_attention_params& p, int64_t bh, int64_t i, int64_t seq) {
+  if (p.layout == CC_ATTN_BSHD) {
+    const int64_t b = bh / p.heads, h = bh % p.heads;
+    return ((b * seq + i) * p.heads + h) * p.head_dim;
+  }
+  return (bh * seq + i) * p.head_dim;
+}
+
 void attention_f64(const cc_attention_params& p, std::span<const double> q,
                    std::span<const double> k, std::span<const double> v, std::span<double> o,
                    std::span<double> weighted_abs, std::span<double> score_abs,
@@ -35,17 +43,20 @@ void attention_f64(const cc_attention_params& p, std::span<const double> q,
   auto row = [&](int64_t idx) {
     const int64_t r = rows[static_cast<size_t>(idx)];
     const int64_t bh = r / Sq, i = r % Sq;
-    const double* qi = q.data() + r * D;
-    const double* kh = k.data() + bh * Skv * D;
-    const double* vh = v.data() + bh * Skv * D;
+    const int64_t qo = attention_row_offset(p, bh, i, Sq);
+    const double* qi = q.data() + qo;
+    // Key row j of this head starts at kh + j * kv_ld.
+    const int64_t kv_ld = p.layout == CC_ATTN_BSHD ? p.heads * D : D;
+    const double* kh = k.data() + attention_row_offset(p, bh, 0, Skv);
+    const double* vh = v.data() + attention_row_offset(p, bh, 0, Skv);
     std::vector<double> s(static_cast<size_t>(Skv), 0.0);
     double smax = -INFINITY, abs_max = 0;
     for (int64_t j = 0; j < Skv; ++j) {
       if (!attention_visible(p, i, j)) continue;
       double dot = 0, abs_dot = 0;
       for (int64_t d = 0; d < D; ++d) {
-        dot += qi[d] * kh[j * D + d];
-        abs_dot += std::fabs(qi[d] * kh[j * D + d]);
+        dot += qi[d] * kh[j * kv_ld + d];
+        abs_dot += std::fabs(qi[d] * kh[j * kv_ld + d]);
       }
       s[static_cast<size_t>(j)] = p.scale * dot;
       smax = std::max(smax, s[static_cast<size_t>(j)]);
@@ -57,16 +68,16 @@ void attention_f64(const cc_attention_params& p, std::span<const double> q,
       e = attention_visible(p, i, j) ? std::exp(e - smax) : 0.0;
       sum += e;
     }
-    double* oi = o.data() + r * D;
-    double* wi = weighted_abs.empty() ? nullptr : weighted_abs.data() + r * D;
+    double* oi = o.data() + qo;
+    double* wi = weighted_abs.empty() ? nullptr : weighted_abs.data() + qo;
     std::fill(oi, oi + D, 0.0);
     if (wi) std::fill(wi, wi + D, 0.0);
     for (int64_t j = 0; j < Skv; ++j) {
       const double pj = s[static_cast<size_t>(j)] / sum;
       if (pj == 0.0) continue;
-      for (int64_t d = 0; d < D; ++d) oi[d] += pj * vh[j * D + d];
+      for (int64_t d = 0; d < D; ++d) oi[d] += pj * vh[j * kv_ld + d];
       if (wi)
-        for (int64_t d = 0; d < D; ++d) wi[d] += pj * std::fabs(vh[j * D + d]);
+        for (int64_t d = 0; d < D; ++d) wi[d] += pj * std::fabs(vh[j * kv_ld + d]);
     }
     if (!score_abs.empty()) score_abs[static_cast<size_t>(r)] = abs_max;
   };

@@ -16,6 +16,11 @@
 // has its own stream, memory objects and scratchpad, so executions never share
 // mutable state.
 //
+// Layouts: BHSD rows of a head are contiguous (row stride head_dim); BSHD rows
+// are interleaved with the other heads' (row stride heads*head_dim). Only the
+// matmul strides and the base offsets differ, so both layouts run the same
+// loop at the same speed.
+//
 // bf16: Q K^T is a bf16 x bf16 -> f32 matmul; P stays f32 and V is widened to
 // f32 block by block, so P V is exact f32 (only the inputs are rounded).
 #include <omp.h>
@@ -63,6 +68,9 @@ class AttentionKernel final : public Kernel {
       if (v < 1)
         throw Error(CC_ERR_INVALID_ARGUMENT,
                     std::string("ATTENTION ") + name + " must be >= 1, got " + std::to_string(v));
+    if (a_.layout > CC_ATTN_BSHD)
+      throw Error(CC_ERR_INVALID_ARGUMENT,
+                  "ATTENTION layout " + std::to_string(a_.layout) + " is not BHSD (0) or BSHD (1)");
     const uint64_t isz = bf16 ? 2 : 4, bh = checked_bytes(uint64_t(a_.batch), uint64_t(a_.heads));
     const uint64_t qn = checked_bytes(bh, uint64_t(a_.seq_q), uint64_t(a_.head_dim));
     const uint64_t kn = checked_bytes(bh, uint64_t(a_.seq_kv), uint64_t(a_.head_dim));
@@ -71,6 +79,7 @@ class AttentionKernel final : public Kernel {
              {"v", checked_bytes(kn, isz)},
              {"o", checked_bytes(qn, 4)}};
     const int64_t d = a_.head_dim;
+    ld_ = a_.layout == CC_ATTN_BSHD ? a_.heads * d : d;
     const int64_t qs[2] = {std::min(kBq, a_.seq_q), a_.seq_q % kBq};
     const int64_t ks[2] = {std::min(kBk, a_.seq_kv), a_.seq_kv % kBk};
     const dt in = bf16 ? dt::bf16 : dt::f32;
@@ -93,8 +102,8 @@ class AttentionKernel final : public Kernel {
         if (mq == 0 || nk == 0) continue;
         // S (mq x nk, ld kBk) = Q (mq x d) * K^T (d x nk, K stored nk x d).
         Mm& s = mm_[0][qi][ki];
-        s.src = memory::desc({mq, d}, in, {d, 1});
-        s.wei = memory::desc({d, nk}, in, {1, d});
+        s.src = memory::desc({mq, d}, in, {ld_, 1});
+        s.wei = memory::desc({d, nk}, in, {1, ld_});
         s.dst = memory::desc({mq, nk}, dt::f32, {kBk, 1});
         const dnnl::matmul::primitive_desc spd(dnnl::matmul::desc(s.src, s.wei, s.dst), attr,
                                                dev.engine());
@@ -103,7 +112,8 @@ class AttentionKernel final : public Kernel {
         // O (mq x d) += P (mq x nk, ld kBk) * V (nk x d).
         Mm& p = mm_[1][qi][ki];
         p.src = memory::desc({mq, nk}, dt::f32, {kBk, 1});
-        p.wei = memory::desc({nk, d}, dt::f32, {d, 1});
+        // bf16 V is widened into a dense block first (see item()).
+        p.wei = memory::desc({nk, d}, dt::f32, {bf16 ? d : ld_, 1});
         p.dst = memory::desc({mq, d}, dt::f32, {d, 1});
         const dnnl::matmul::primitive_desc ppd(dnnl::matmul::desc(p.src, p.wei, p.dst), attr_sum,
                                                dev.engine());
@@ -166,10 +176,11 @@ class AttentionKernel final : public Kernel {
     const int64_t i0 = qb * kBq, mq = std::min(kBq, sq - i0);
     const int qi = mq == kBq || sq < kBq ? 0 : 1;
     const int64_t off = skv - sq;  // row i sees keys j <= i + off when causal
-    const auto* q = static_cast<const char*>(data[0]) + ((h * sq + i0) * d) * isz;
-    const auto* k = static_cast<const char*>(data[1]) + (h * skv * d) * isz;
-    const auto* v = static_cast<const char*>(data[2]) + (h * skv * d) * isz;
-    float* o = static_cast<float*>(data[3]) + (h * sq + i0) * d;
+    const int64_t ld = ld_;
+    const auto* q = static_cast<const char*>(data[0]) + row_offset(h, i0, sq) * isz;
+    const auto* k = static_cast<const char*>(data[1]) + row_offset(h, 0, skv) * isz;
+    const auto* v = static_cast<const char*>(data[2]) + row_offset(h, 0, skv) * isz;
+    float* o = static_cast<float*>(data[3]) + row_offset(h, i0, sq);
     const float neg_inf = -std::numeric_limits<float>::infinity();
     std::fill(c.m.begin(), c.m.end(), neg_inf);
     std::fill(c.l.begin(), c.l.end(), 0.0f);
@@ -180,7 +191,7 @@ class AttentionKernel final : public Kernel {
     for (int64_t j0 = 0; j0 < kv_end; j0 += kBk) {
       const int64_t nk = std::min(kBk, skv - j0);
       const int ki = nk == kBk || skv < kBk ? 0 : 1;
-      exec(c, 0, qi, ki, q, k + j0 * d * isz, c.s.data());
+      exec(c, 0, qi, ki, q, k + j0 * ld * isz, c.s.data());
       for (int64_t r = 0; r < mq; ++r) {
         float* s = c.s.data() + r * kBk;
         // Visible keys of this row in this block: a prefix of length vis.
@@ -211,13 +222,14 @@ class AttentionKernel final : public Kernel {
 #pragma omp simd
         for (int64_t e = 0; e < d; ++e) orow[e] *= corr;
       }
-      const void* vb = v + j0 * d * isz;
+      const void* vb = v + j0 * ld * isz;
       if (bf16_) {  // widen V to f32: bf16 is the top half of an f32
         const auto* src = static_cast<const uint16_t*>(vb);
-        for (int64_t e = 0; e < nk * d; ++e) {
-          const uint32_t u = uint32_t(src[e]) << 16;
-          std::memcpy(&c.v32[size_t(e)], &u, 4);
-        }
+        for (int64_t j = 0; j < nk; ++j)
+          for (int64_t e = 0; e < d; ++e) {
+            const uint32_t u = uint32_t(src[j * ld + e]) << 16;
+            std::memcpy(&c.v32[size_t(j * d + e)], &u, 4);
+          }
         vb = c.v32.data();
       }
       exec(c, 1, qi, ki, c.s.data(), vb, c.o.data());
@@ -227,11 +239,19 @@ class AttentionKernel final : public Kernel {
       const float inv = l > 0 ? 1 / l : 0.0f;  // a row that sees no key is 0
       const float* orow = c.o.data() + r * d;
 #pragma omp simd
-      for (int64_t e = 0; e < d; ++e) o[r * d + e] = orow[e] * inv;
+      for (int64_t e = 0; e < d; ++e) o[r * ld + e] = orow[e] * inv;
     }
   }
 
+  /// Element offset of row i of head bh (= b*heads + h), `seq` rows per head.
+  int64_t row_offset(int64_t bh, int64_t i, int64_t seq) const {
+    if (a_.layout == CC_ATTN_BSHD)
+      return ((bh / a_.heads * seq + i) * a_.heads + bh % a_.heads) * a_.head_dim;
+    return (bh * seq + i) * a_.head_dim;
+  }
+
   cc_attention_params a_;
+  int64_t ld_ = 0;  // elements between consecutive rows of one head
   bool bf16_;
   int threads_;
   Isa isa_;

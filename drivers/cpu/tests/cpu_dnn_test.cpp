@@ -126,7 +126,26 @@ TEST_F(CpuOps, Conv2dRejectsBadShapes) {
 struct Attn {
   int64_t b, h, sq, skv, d;
   bool causal;
+  bool bshd = false;
 };
+
+/// BHSD <-> BSHD: element (bh, i, e) of a [b, h, seq, d] tensor moves to
+/// [b, seq, h, d] (to_bshd) or back.
+template <class T>
+std::vector<T> permute_bshd(const std::vector<T>& x, const Attn& a, int64_t seq, bool to_bshd) {
+  std::vector<T> y(x.size());
+  for (int64_t bh = 0; bh < a.b * a.h; ++bh)
+    for (int64_t i = 0; i < seq; ++i)
+      for (int64_t e = 0; e < a.d; ++e) {
+        const auto bhsd = size_t((bh * seq + i) * a.d + e);
+        const auto bshd = size_t(((bh / a.h * seq + i) * a.h + bh % a.h) * a.d + e);
+        if (to_bshd)
+          y[bshd] = x[bhsd];
+        else
+          y[bhsd] = x[bshd];
+      }
+  return y;
+}
 
 template <class In>
 void attention_case(CpuOps& t, cc_dtype dt, const Attn& a) {
@@ -166,13 +185,19 @@ void attention_case(CpuOps& t, cc_dtype dt, const Attn& a) {
               std::exp(sc[size_t(j)] - mx) / sum * double(v[size_t((bh * a.skv + j) * a.d + e)]);
     }
   cc_op_desc op = CpuOps::desc(CC_OP_ATTENTION, dt, CC_DTYPE_F32);
-  op.u.attention = {a.b, a.h, a.sq, a.skv, a.d, a.causal, 0, scale};
+  op.u.attention = {a.b,  a.h, a.sq, a.skv, a.d, a.causal, a.bshd ? CC_ATTN_BSHD : CC_ATTN_BHSD,
+                    scale};
+  if (a.bshd)
+    qs = permute_bshd(qs, a, a.sq, true), ks = permute_bshd(ks, a, a.skv, true),
+    vs = permute_bshd(vs, a, a.skv, true);
   cc_buffer* bo = t.zeros(qn * 4);
   ASSERT_EQ(t.run(op, {t.upload(qs), t.upload(ks), t.upload(vs), bo}), CC_OK) << t.error();
   EXPECT_NE(t.last_info_.find("matmul"), std::string::npos) << t.last_info_;
-  EXPECT_TRUE(close_all(t.download<float>(bo, qn), want, 2e-6, 2e-5))
+  std::vector<float> got = t.download<float>(bo, qn);
+  if (a.bshd) got = permute_bshd(got, a, a.sq, false);
+  EXPECT_TRUE(close_all(got, want, 2e-6, 2e-5))
       << "attention " << a.b << "x" << a.h << " sq " << a.sq << " skv " << a.skv << " d " << a.d
-      << (a.causal ? " causal" : "");
+      << (a.causal ? " causal" : "") << (a.bshd ? " bshd" : "");
 }
 
 TEST_F(CpuOps, AttentionMatchesDoubleLoop) {
@@ -181,7 +206,10 @@ TEST_F(CpuOps, AttentionMatchesDoubleLoop) {
                         Attn{1, 2, 70, 300, 16, true},  // query and key tail blocks
                         Attn{1, 1, 130, 100, 8, true},  // seq_q > seq_kv: first rows see nothing
                         Attn{1, 2, 1, 513, 64, true},   // decode step over a KV cache
-                        Attn{1, 1, 64, 256, 32, false}}) {
+                        Attn{1, 1, 64, 256, 32, false},
+                        // BSHD: rows of a head interleaved with the other heads'
+                        Attn{2, 3, 5, 7, 4, true, true}, Attn{2, 2, 70, 300, 16, true, true},
+                        Attn{3, 4, 1, 129, 8, false, true}}) {
     attention_case<float>(*this, CC_DTYPE_F32, a);
     attention_case<uint16_t>(*this, CC_DTYPE_BF16, a);
   }

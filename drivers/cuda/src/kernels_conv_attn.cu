@@ -81,13 +81,21 @@ __global__ void attention_kernel(cc_attention_params p, int64_t q_tiles, const I
   const int64_t row0 = qt * warps, row = row0 + warp;
   const bool active = row < p.seq_q;
   const int64_t off = p.seq_kv - p.seq_q;  // bottom-right causal alignment
-  const In* qb = q + bh * p.seq_q * D;
-  const In* kb = k + bh * p.seq_kv * D;
-  const In* vb = v + bh * p.seq_kv * D;
+  // BHSD: a head's rows are contiguous (stride D). BSHD: rows of all heads
+  // interleave (stride heads*D), and head h of batch b starts at column h*D.
+  const bool bshd = p.layout == CC_ATTN_BSHD;
+  const int64_t ld = bshd ? p.heads * D : D;
+  const int64_t q_base =
+      bshd ? ((bh / p.heads) * p.seq_q * p.heads + bh % p.heads) * D : bh * p.seq_q * D;
+  const int64_t kv_base =
+      bshd ? ((bh / p.heads) * p.seq_kv * p.heads + bh % p.heads) * D : bh * p.seq_kv * D;
+  const In* qb = q + q_base;
+  const In* kb = k + kv_base;
+  const In* vb = v + kv_base;
 
   const Acc scale = Acc(p.scale);
   if (active)
-    for (int64_t d = lane; d < D; d += 32) qs[warp * D + d] = scale * Acc(widen(qb[row * D + d]));
+    for (int64_t d = lane; d < D; d += 32) qs[warp * D + d] = scale * Acc(widen(qb[row * ld + d]));
 
   // Keys any row of this block may see.
   const int64_t last_row = min(row0 + warps, p.seq_q) - 1;
@@ -103,8 +111,8 @@ __global__ void attention_kernel(cc_attention_params p, int64_t q_tiles, const I
     for (int64_t e = threadIdx.x; e < kTileKeys * D; e += blockDim.x) {
       const int64_t j = e / D, d = e % D, key = t0 + j;
       const bool in = key < p.seq_kv;
-      ks[j * (D + 1) + d] = in ? Acc(widen(kb[key * D + d])) : Acc(0);
-      vs[j * D + d] = in ? Acc(widen(vb[key * D + d])) : Acc(0);
+      ks[j * (D + 1) + d] = in ? Acc(widen(kb[key * ld + d])) : Acc(0);
+      vs[j * D + d] = in ? Acc(widen(vb[key * ld + d])) : Acc(0);
     }
     __syncthreads();
     if (!active) continue;  // uniform per warp; the block still meets every barrier
@@ -139,7 +147,7 @@ __global__ void attention_kernel(cc_attention_params p, int64_t q_tiles, const I
   if (!active) return;
   // A row that sees no key (causal with seq_kv < seq_q) outputs zeros.
   const Acc inv = l_sum > Acc(0) ? Acc(1) / l_sum : Acc(0);
-  Acc* orow = o + (bh * p.seq_q + row) * D;
+  Acc* orow = o + q_base + row * ld;
 #pragma unroll
   for (int t = 0; t < kDimsPerLane; ++t) {
     const int64_t d = lane + 32 * t;

@@ -134,28 +134,8 @@ void plan_gemm_args(OpPlan& plan) {
 }  // namespace
 
 std::string op_name(uint32_t kind) {
-  static const char* const names[] = {"noop",
-                                      "gemm",
-                                      "stream_copy",
-                                      "stream_mul",
-                                      "stream_add",
-                                      "stream_triad",
-                                      "stream_dot",
-                                      "peak",
-                                      "conv2d",
-                                      "attention",
-                                      "layernorm",
-                                      "softmax",
-                                      "gelu",
-                                      "add",
-                                      "mul",
-                                      "gelu_backward",
-                                      "layernorm_backward",
-                                      "softmax_backward",
-                                      "softmax_xent",
-                                      "adamw"};
-  static_assert(sizeof names / sizeof names[0] == CC_OP_KIND_COUNT_);
-  return kind < CC_OP_KIND_COUNT_ ? names[kind] : "op kind " + std::to_string(kind);
+  const char* name = cc_op_kind_name(kind);
+  return name ? name : "op kind " + std::to_string(kind);
 }
 
 std::string dtype_name(uint32_t dtype) {
@@ -292,6 +272,8 @@ OpPlan plan_op(const cc_op_desc& in) {
       if (a.batch < 0 || a.heads < 0 || a.seq_q < 0 || a.seq_kv < 0 || a.head_dim < 0)
         invalid(op, "batch, heads, seq_q, seq_kv and head_dim must be >= 0");
       require_finite(op, "scale", a.scale);
+      if (a.layout > CC_ATTN_BSHD)
+        invalid(op, "layout " + std::to_string(a.layout) + " is not BHSD (0) or BSHD (1)");
       if (a.head_dim > kMaxHeadDim)
         unsupported(op, "head_dim " + std::to_string(a.head_dim) + " is above the " +
                             std::to_string(kMaxHeadDim) + " this kernel supports");

@@ -436,6 +436,11 @@ TEST(OpPlan, AttentionSizesAndLimits) {
   EXPECT_EQ(p.args[0].bytes, 2u * 3 * 5 * 64 * 2);
   EXPECT_EQ(p.args[1].bytes, 2u * 3 * 9 * 64 * 2);
   EXPECT_EQ(p.args[3].bytes, 2u * 3 * 5 * 64 * 4);
+  op.u.attention.layout = CC_ATTN_BSHD;  // same sizes, rows interleaved by head
+  EXPECT_EQ(plan_op(op).args[0].bytes, 2u * 3 * 5 * 64 * 2);
+  op.u.attention.layout = 2;
+  EXPECT_EQ(status_of(op), CC_ERR_INVALID_ARGUMENT);
+  op.u.attention.layout = CC_ATTN_BHSD;
   op.u.attention.head_dim = 257;
   EXPECT_EQ(status_of(op), CC_ERR_UNSUPPORTED);
   op.u.attention.head_dim = -1;

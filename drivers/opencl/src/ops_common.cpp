@@ -12,27 +12,8 @@ std::string dtype_name(uint32_t d) {
 }
 
 const char* op_name(uint32_t kind) {
-  static const char* const names[] = {"noop",
-                                      "gemm",
-                                      "stream_copy",
-                                      "stream_mul",
-                                      "stream_add",
-                                      "stream_triad",
-                                      "stream_dot",
-                                      "peak",
-                                      "conv2d",
-                                      "attention",
-                                      "layernorm",
-                                      "softmax",
-                                      "gelu",
-                                      "add",
-                                      "mul",
-                                      "gelu_backward",
-                                      "layernorm_backward",
-                                      "softmax_backward",
-                                      "softmax_xent",
-                                      "adamw"};
-  return kind < CC_OP_KIND_COUNT_ ? names[kind] : "unknown op";
+  const char* name = cc_op_kind_name(kind);
+  return name ? name : "unknown op";
 }
 
 Types op_types(const DeviceRecord& rec, const cc_op_desc& op, Allowed allowed) {

@@ -32,28 +32,6 @@ constexpr std::array<std::pair<std::string_view, Mode>, 20> kModes{{
     {"flaky_timer", Mode::flaky_timer},
 }};
 
-// Indexed by cc_op_kind; the ABI only ever appends kinds.
-constexpr std::array<const char*, CC_OP_KIND_COUNT_> kOpNames{"noop",
-                                                              "gemm",
-                                                              "stream_copy",
-                                                              "stream_mul",
-                                                              "stream_add",
-                                                              "stream_triad",
-                                                              "stream_dot",
-                                                              "peak",
-                                                              "conv2d",
-                                                              "attention",
-                                                              "layernorm",
-                                                              "softmax",
-                                                              "gelu",
-                                                              "add",
-                                                              "mul",
-                                                              "gelu_backward",
-                                                              "layernorm_backward",
-                                                              "softmax_backward",
-                                                              "softmax_xent",
-                                                              "adamw"};
-
 [[noreturn]] void bad(const char* var, std::string_view value, const std::string& expected) {
   throw FaultError(CC_ERR_INVALID_ARGUMENT,
                    std::string(var) + "=\"" + std::string(value) + "\": expected " + expected);
@@ -87,7 +65,7 @@ std::string mode_list() {
 }  // namespace
 
 const char* op_kind_name(uint32_t kind) {
-  return kind < kOpNames.size() ? kOpNames[kind] : nullptr;
+  return cc_op_kind_name(kind);
 }
 
 Config read_config() {
@@ -103,11 +81,12 @@ Config read_config() {
   }
   if (const auto o = env("CHIPCERT_FAULT_OP"); o && *o != "any") {
     c.op = CC_OP_KIND_COUNT_ + 1;
-    for (uint32_t k = 0; k < kOpNames.size(); ++k)
-      if (*o == kOpNames[k]) c.op = k;
+    for (uint32_t k = 0; k < CC_OP_KIND_COUNT_; ++k)
+      if (*o == cc_op_kind_name(k)) c.op = k;
     if (c.op > CC_OP_KIND_COUNT_) {
       std::string names = "any";
-      for (const char* n : kOpNames) names += std::string("|") + n;
+      for (uint32_t k = 0; k < CC_OP_KIND_COUNT_; ++k)
+        names += std::string("|") + cc_op_kind_name(k);
       bad("CHIPCERT_FAULT_OP", *o, "an op kind name: " + names);
     }
   }

@@ -153,6 +153,35 @@ typedef enum cc_op_kind {
 } cc_op_kind;
 
 /**
+ * The lower-case name of an op kind ("gemm", "softmax_xent", ...), as suites
+ * and messages spell it; NULL for a kind this header does not know. One
+ * table for every driver, so names never drift apart.
+ */
+static inline const char* cc_op_kind_name(uint32_t kind) {
+  static const char* const names[CC_OP_KIND_COUNT_] = {"noop",
+                                                       "gemm",
+                                                       "stream_copy",
+                                                       "stream_mul",
+                                                       "stream_add",
+                                                       "stream_triad",
+                                                       "stream_dot",
+                                                       "peak",
+                                                       "conv2d",
+                                                       "attention",
+                                                       "layernorm",
+                                                       "softmax",
+                                                       "gelu",
+                                                       "add",
+                                                       "mul",
+                                                       "gelu_backward",
+                                                       "layernorm_backward",
+                                                       "softmax_backward",
+                                                       "softmax_xent",
+                                                       "adamw"};
+  return kind < CC_OP_KIND_COUNT_ ? names[kind] : (const char*)0;
+}
+
+/**
  * Row-major GEMM. op(A) is m x k, op(B) is k x n, C is m x n.
  * Batched when batch > 1: matrix b of A starts at A + b*stride_a (elements),
  * likewise B and C. batch 0 means 1 (descriptors written before batching).

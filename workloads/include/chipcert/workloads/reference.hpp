@@ -40,11 +40,17 @@ bool attention_visible(const cc_attention_params& p, int64_t i, int64_t j);
 /// Number of visible (query, key) pairs per head: Sq*Skv, or fewer when causal.
 double attention_visible_pairs(const cc_attention_params& p);
 
-/// Scaled dot-product attention over [batch, heads, seq, head_dim] tensors.
-/// Computes the query rows listed in `rows` (index (b*H + h)*Sq + i; empty:
-/// all), leaving other rows of o untouched. `weighted_abs` (same shape as o,
-/// optional) receives sum_j p_ij |v_jd| and `score_abs` (one per query row,
-/// optional) max_j scale * sum_d |q_id k_jd|, for the error bound.
+/// Element offset of row `i` of head `bh` (= b*heads + h) in a tensor of
+/// `seq` rows per head, in the layout p.layout (BHSD or BSHD).
+int64_t attention_row_offset(const cc_attention_params& p, int64_t bh, int64_t i, int64_t seq);
+
+/// Scaled dot-product attention over [batch, heads, seq, head_dim] (BHSD) or
+/// [batch, seq, heads, head_dim] (BSHD) tensors, as p.layout says; o,
+/// weighted_abs and q share one layout. Computes the query rows listed in
+/// `rows` (logical index (b*H + h)*Sq + i in either layout; empty: all),
+/// leaving other rows of o untouched. `weighted_abs` (same shape as o,
+/// optional) receives sum_j p_ij |v_jd| and `score_abs` (one per logical query
+/// row, optional) max_j scale * sum_d |q_id k_jd|, for the error bound.
 void attention_f64(const cc_attention_params& p, std::span<const double> q,
                    std::span<const double> k, std::span<const double> v, std::span<double> o,
                    std::span<double> weighted_abs, std::span<double> score_abs,
