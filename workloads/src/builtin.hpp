@@ -19,4 +19,7 @@ const Workload& softmax_workload(int which);
 const Workload& eltwise_workload(cc_op_kind op);
 const Workload& adamw_workload();
 const Workload& mlp_train_workload();
+const Workload& transformer_train_workload();
+/// bert_block (false) or gpt_decode (true).
+const Workload& transformer_block_workload(bool decode);
 }  // namespace chipcert::workloads

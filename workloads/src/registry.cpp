@@ -6,8 +6,8 @@ namespace chipcert::workloads {
 
 std::span<const Workload* const> all_workloads() {
   // An explicit table: adding a workload is adding its folder and one line here.
-  // Order: micro, kernels, backward / training kernels.
-  static const std::array<const Workload*, 23> table{
+  // Order: micro, kernels, backward / training kernels, training, inference.
+  static const std::array<const Workload*, 26> table{
       &peak_workload(),
       &stream_workload(CC_OP_STREAM_COPY),
       &stream_workload(CC_OP_STREAM_MUL),
@@ -31,6 +31,9 @@ std::span<const Workload* const> all_workloads() {
       &softmax_workload(2),
       &adamw_workload(),
       &mlp_train_workload(),
+      &transformer_train_workload(),
+      &transformer_block_workload(false),
+      &transformer_block_workload(true),
   };
   return table;
 }

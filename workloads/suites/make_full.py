@@ -46,6 +46,80 @@ def with_layout(shapes, layout):
     return [dict(s, layout=layout) for s in shapes]
 
 
+# The training kernels at LLM sizes: in full and in training-v1.
+def training_kernels(s, rows):
+    p2 = lambda e: 1 << e
+    s.add("gelu_backward", ["fp32"], [{"n": p2(26)}, {"n": p2(28)}])
+    s.add("layernorm_backward", ["fp32"], rows)
+    s.add("softmax_backward", ["fp32"], [{"rows": 32768, "cols": 512, "scale": 0.125},
+                                        {"rows": 65536, "cols": 2048, "scale": 0.125}])
+    s.add("softmax_xent", ["fp32"], [{"rows": 8192, "cols": 32000}, {"rows": 4096, "cols": 50257}])
+    s.add("adamw", ["fp32"], [{"n": p2(27)}, {"n": p2(28)}])  # host memory: ~12 bytes/element per tensor
+
+
+
+MLP_TRAIN = (["fp32"], [{"batch": 512, "in": 1024, "hidden": 4096, "classes": 100,
+                         "batches": 8, "target_loss": 0.05, "max_steps": 1000}])
+
+# One pre-LN transformer layer (BERT-large width, 16 heads) with a 100-class
+# head, trained on 512-token sequences to a stated loss.
+TRANSFORMER_TRAIN = (["fp32"], [{"seq": 512, "hidden": 1024, "heads": 16, "ffn": 4096,
+                                 "classes": 100, "sequences": 8, "target_loss": 0.1,
+                                 "max_steps": 1000}])
+
+# One transformer layer, BERT-base (hidden 768, 12 heads, FFN 3072) and a
+# GPT decode step at Llama-2-7B width (hidden 4096, 32 heads, FFN 11008).
+# Server bounds are per layer: MLPerf's BERT server bound (130 ms) over 12
+# layers, and a 200 ms time-per-output-token over 80 layers (Llama-2-70B's
+# MLPerf bound), rounded down.
+BERT = {"hidden": 768, "heads": 12, "ffn": 3072}
+GPT = {"hidden": 4096, "heads": 32, "ffn": 11008}
+
+
+def inference(s):
+    s.add("bert_block", ["fp32"], [
+        dict(BERT, scenario="single_stream", seq=128, queries=1024),
+        dict(BERT, scenario="offline", batch=32, seq=128),
+        dict(BERT, scenario="offline", batch=8, seq=384),
+        dict(BERT, scenario="server", seq=128, queries=1024, search_steps=8, latency_bound_ms=10)])
+    s.add("gpt_decode", ["fp32"], [
+        dict(GPT, scenario="single_stream", context=2047, queries=1024),
+        dict(GPT, scenario="offline", batch=16, context=2047),
+        dict(GPT, scenario="offline", batch=4, context=8191),
+        dict(GPT, scenario="server", context=2047, queries=1024, search_steps=8,
+             latency_bound_ms=2.5)])
+
+
+def write_suite(name, description, defaults, groups):
+    doc = {
+        "format": "chipcert-suite",
+        "format_version": 1,
+        "name": name,
+        "version": "1.0",
+        "description": description,
+        "defaults": defaults,
+        "cases": [],
+    }
+    for workload, dtypes, shapes, _ in groups:
+        doc["cases"].append({"workload": workload, "dtypes": dtypes, "shapes": shapes})
+    # One group per line block, one shape per line: reviewable diffs.
+    lines = ["{"]
+    for key in ["format", "format_version", "name", "version", "description", "defaults"]:
+        lines.append("  %s: %s," % (json.dumps(key), json.dumps(doc[key])))
+    lines.append('  "cases": [')
+    for i, grp in enumerate(doc["cases"]):
+        lines.append('    {"workload": %s, "dtypes": %s, "shapes": [' % (
+            json.dumps(grp["workload"]), json.dumps(grp["dtypes"])))
+        for j, sh in enumerate(grp["shapes"]):
+            lines.append("      %s%s" % (json.dumps(sh), "," if j + 1 < len(grp["shapes"]) else ""))
+        lines.append("    ]}%s" % ("," if i + 1 < len(doc["cases"]) else ""))
+    lines.append("  ]")
+    lines.append("}")
+    (HERE / (name + ".json")).write_text("\n".join(lines) + "\n")
+    total = sum(len(sh) for _, _, sh, _ in groups)
+    print("%s.json: %d cases per device" % (name, total))
+
+
 def main():
     s = Suite()
     p2 = lambda e: 1 << e
@@ -104,24 +178,15 @@ def main():
            {"rows": 65536, "cols": 2048, "causal": True, "seq_q": 2048, "scale": 0.125}])
     for w in ["gelu", "add", "mul"]:
         s.add(w, ["fp32", "fp16", "bf16"], [{"n": p2(26)}, {"n": p2(28)}])
-    s.add("gelu_backward", ["fp32"], [{"n": p2(26)}, {"n": p2(28)}])
-    s.add("layernorm_backward", ["fp32"], rows)
-    s.add("softmax_backward", ["fp32"], [{"rows": 32768, "cols": 512, "scale": 0.125},
-                                        {"rows": 65536, "cols": 2048, "scale": 0.125}])
-    s.add("softmax_xent", ["fp32"], [{"rows": 8192, "cols": 32000}, {"rows": 4096, "cols": 50257}])
-    s.add("adamw", ["fp32"], [{"n": p2(27)}, {"n": p2(28)}])  # host memory: ~12 bytes/element per tensor
-    s.add("mlp_train", ["fp32"], [{"batch": 512, "in": 1024, "hidden": 4096, "classes": 100,
-                                   "batches": 8, "target_loss": 0.05, "max_steps": 1000}])
+    training_kernels(s, rows)
+    s.add("mlp_train", *MLP_TRAIN)
+    s.add("transformer_train", *TRANSFORMER_TRAIN)
+    inference(s)
 
     total = sum(len(sh) for _, _, sh, _ in s.groups)
     gemm_db = sum(len(v["shapes"]) for v in g.values())
     conv_db = sum(len(v["shapes"]) for v in c.values())
-    doc = {
-        "format": "chipcert-suite",
-        "format_version": 1,
-        "name": "full",
-        "version": "1.0",
-        "description": (
+    write_suite("full", (
             "What a lab runs on a datacenter card: peak per dtype (fp64, fp32, tf32, fp16, bf16, "
             "int8); STREAM at 2^27 and 2^28 elements; transfers 1 MiB to 1 GiB; launch latency; "
             "GEMM 1024^3 to 8192^3 in every dtype plus transposed, alpha/beta and batched shapes; "
@@ -129,28 +194,42 @@ def main():
             "and device-inference sets (workloads/gemm/deepbench.json, workloads/conv2d/deepbench.json, "
             "from baidu-research/DeepBench code/kernels/*_problems.h; repeated shapes run once); "
             "attention at sequence 512-8192 with head_dim 64 and 128, causal and not, plus decode "
-            "steps; layernorm, softmax, gelu, add, mul and the training kernels at LLM sizes. "
+            "steps; layernorm, softmax, gelu, add, mul and the training kernels at LLM sizes; "
+            "mlp_train and transformer_train to a stated loss; "
+            "one transformer layer forward (bert_block, gpt_decode) in the single_stream, "
+            "offline and server scenarios (as inference-v1). "
             "%d cases per device. Generated by workloads/suites/make_full.py." % (gemm_db, conv_db, total)),
-        "defaults": {"repetitions": 5, "min_time_s": 0.1},
-        "cases": [],
-    }
-    for workload, dtypes, shapes, _ in s.groups:
-        doc["cases"].append({"workload": workload, "dtypes": dtypes, "shapes": shapes})
-    # One group per line block, one shape per line: reviewable diffs.
-    lines = ["{"]
-    for key in ["format", "format_version", "name", "version", "description", "defaults"]:
-        lines.append("  %s: %s," % (json.dumps(key), json.dumps(doc[key])))
-    lines.append('  "cases": [')
-    for i, grp in enumerate(doc["cases"]):
-        lines.append('    {"workload": %s, "dtypes": %s, "shapes": [' % (
-            json.dumps(grp["workload"]), json.dumps(grp["dtypes"])))
-        for j, sh in enumerate(grp["shapes"]):
-            lines.append("      %s%s" % (json.dumps(sh), "," if j + 1 < len(grp["shapes"]) else ""))
-        lines.append("    ]}%s" % ("," if i + 1 < len(doc["cases"]) else ""))
-    lines.append("  ]")
-    lines.append("}")
-    (HERE / "full.json").write_text("\n".join(lines) + "\n")
-    print("full.json: %d cases per device" % total)
+                {"repetitions": 5, "min_time_s": 0.1}, s.groups)
+
+    t = Suite()
+    g = table("gemm")["sets"]
+    t.add("gemm", ["fp32", "bf16"], g["training"]["shapes"])
+    training_kernels(t, rows)
+    t.add("mlp_train", *MLP_TRAIN)
+    t.add("transformer_train", *TRANSFORMER_TRAIN)
+    write_suite("training-v1", (
+        "Training, versioned: the kernels of a training step at LLM sizes (the DeepBench training "
+        "GEMM set in fp32 and bf16, GELU, layer-norm and softmax backward, softmax cross-entropy, "
+        "AdamW), mlp_train (a two-layer MLP) and transformer_train (one pre-LN transformer layer, "
+        "causal 16-head attention, hidden 1024, FFN 4096, on 512-token sequences), each trained "
+        "with AdamW to a stated loss within a stated number of steps (samples or tokens/s and "
+        "time-to-target). %d cases per device. Generated by workloads/suites/make_full.py."
+        % sum(len(sh) for _, _, sh, _ in t.groups)),
+        {"repetitions": 5, "min_time_s": 0.1}, t.groups)
+
+    i = Suite()
+    inference(i)
+    write_suite("inference-v1", (
+        "Inference, versioned: one transformer layer forward in three scenarios. bert_block is a "
+        "BERT-base encoder layer (hidden 768, 12 heads, FFN 3072) at sequence 128 and 384; "
+        "gpt_decode a decoder layer at Llama-2-7B width (hidden 4096, 32 heads, FFN 11008) "
+        "generating one token per sequence against a 2047- or 8191-token KV cache. single_stream: "
+        "1024 queries of batch 1, p50/p90/p99 latency. offline: large batches, samples/s. server: "
+        "Poisson arrivals, the highest rate whose p99 stays within a per-layer bound (BERT: "
+        "MLPerf's 130 ms over 12 layers, 10 ms; GPT: a 200 ms time per output token over 80 "
+        "layers, 2.5 ms). fp32. %d cases per device. Generated by workloads/suites/make_full.py."
+        % sum(len(sh) for _, _, sh, _ in i.groups)),
+        {"repetitions": 5, "min_time_s": 0.1}, i.groups)
 
 
 if __name__ == "__main__":

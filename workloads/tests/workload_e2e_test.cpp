@@ -91,6 +91,27 @@ std::vector<Case> cases() {
         {"classes", 5},
         {"batches", 2},
         {"max_steps", 5}}},
+      {"transformer_train",
+       CC_DTYPE_F32,
+       {{"seq", 6},
+        {"hidden", 8},
+        {"heads", 2},
+        {"ffn", 12},
+        {"classes", 3},
+        {"sequences", 2},
+        {"max_steps", 3}}},
+      {"bert_block",
+       CC_DTYPE_F32,
+       {{"batch", 2}, {"seq", 5}, {"hidden", 12}, {"heads", 3}, {"ffn", 20}}},
+      {"bert_block",
+       CC_DTYPE_F32,
+       {{"scenario", "single_stream"}, {"seq", 3}, {"hidden", 8}, {"heads", 2}}},
+      {"gpt_decode",
+       CC_DTYPE_F32,
+       {{"batch", 3}, {"context", 6}, {"hidden", 12}, {"heads", 3}, {"ffn", 20}}},
+      {"gpt_decode",
+       CC_DTYPE_F32,
+       {{"scenario", "single_stream"}, {"context", 0}, {"hidden", 8}, {"heads", 1}}},
   };
   return out;
 }
@@ -211,34 +232,93 @@ TEST(WorkloadEndToEnd, SameSeedSameInputsDifferentSeedDifferent) {
   }
 }
 
-TEST(WorkloadEndToEnd, MlpTrainingReachesItsTargetAndFailsWhenItCannot) {
-  auto train = [](json params) {
+namespace {
+
+/// Train `workload` with `small` + `reachable` (must reach `target` with a
+/// falling loss curve starting above `initial_above`) and with `small` + an
+/// unreachable target in 3 steps (must fail verification, naming why).
+void expect_trains_to_target(const std::string& workload, const json& small, json reachable,
+                             double target, double initial_above) {
+  auto train = [&](json params) {
     cw::Device dev(ct::reference_driver(), 0);
-    auto inst = cw::find_workload("mlp_train")
-                    ->instantiate(cw::CaseSpec{"mlp_train", CC_DTYPE_F32, std::move(params)});
+    auto inst = cw::find_workload(workload)->instantiate(
+        cw::CaseSpec{workload, CC_DTYPE_F32, std::move(params)});
     inst->setup(dev, 3);
     EXPECT_TRUE(inst->verify().passed);
     const auto m = inst->measure(2, 0.0);
     EXPECT_TRUE(m.has_value());
     return std::pair{m.value_or(cw::Instance::Measurement{}), inst->verify()};
   };
-  const json small{{"batch", 32}, {"in", 32}, {"hidden", 64}, {"classes", 4}, {"batches", 2}};
-  json reachable = small;
-  reachable.update(json{{"target_loss", 0.05}, {"max_steps", 400}, {"lr", 0.01}});
-  const auto [ok, ok_after] = train(reachable);
-  EXPECT_TRUE(ok_after.passed) << ok_after.reason;
-  EXPECT_TRUE(ok.details.at("reached_target").get<bool>());
+  json ok_params = small;
+  ok_params.update(reachable);
+  ok_params["target_loss"] = target;
+  const auto [ok, ok_after] = train(ok_params);
+  EXPECT_TRUE(ok_after.passed) << workload << ": " << ok_after.reason;
+  EXPECT_TRUE(ok.details.at("reached_target").get<bool>()) << workload;
   const auto& curve = ok.details.at("loss_curve");
-  ASSERT_GE(curve.size(), 2u);
-  EXPECT_LT(curve.back().get<double>(), 0.05);
-  EXPECT_GT(curve.front().get<double>(), 1.0);  // ln(4) ~ 1.39 before training
-  EXPECT_EQ(ok.samples.size(), 2u);
-  EXPECT_TRUE(ok.details.at("same_steps_every_run").get<bool>());
+  ASSERT_GE(curve.size(), 2u) << workload;
+  EXPECT_LT(curve.back().get<double>(), target) << workload;
+  EXPECT_GT(curve.front().get<double>(), initial_above) << workload;
+  EXPECT_EQ(ok.samples.size(), 2u) << workload;
+  EXPECT_TRUE(ok.details.at("same_steps_every_run").get<bool>()) << workload;
 
   json unreachable = small;
   unreachable.update(json{{"target_loss", 1e-6}, {"max_steps", 3}});
   const auto [bad, bad_after] = train(unreachable);
-  EXPECT_FALSE(bad.details.at("reached_target").get<bool>());
-  EXPECT_FALSE(bad_after.passed);
+  EXPECT_FALSE(bad.details.at("reached_target").get<bool>()) << workload;
+  EXPECT_FALSE(bad_after.passed) << workload;
   EXPECT_NE(bad_after.reason.find("did not converge"), std::string::npos) << bad_after.reason;
+}
+
+}  // namespace
+
+TEST(WorkloadEndToEnd, MlpTrainingReachesItsTargetAndFailsWhenItCannot) {
+  // ln(4) ~ 1.39 before training.
+  expect_trains_to_target(
+      "mlp_train", {{"batch", 32}, {"in", 32}, {"hidden", 64}, {"classes", 4}, {"batches", 2}},
+      {{"max_steps", 400}, {"lr", 0.01}}, 0.05, 1.0);
+}
+
+TEST(WorkloadEndToEnd, ServerScenarioFindsTheHighestRateWithinTheBound) {
+  auto serve = [](double bound_ms) {
+    cw::Device dev(ct::reference_driver(), 0);
+    const json p{{"scenario", "server"},
+                 {"context", 4},
+                 {"hidden", 8},
+                 {"heads", 2},
+                 {"queries", 20},
+                 {"search_steps", 3},
+                 {"latency_bound_ms", bound_ms}};
+    auto inst =
+        cw::find_workload("gpt_decode")->instantiate(cw::CaseSpec{"gpt_decode", CC_DTYPE_F32, p});
+    inst->setup(dev, 5);
+    EXPECT_TRUE(inst->verify().passed);
+    auto m = inst->measure(3, 0.01);
+    EXPECT_TRUE(m.has_value());
+    EXPECT_TRUE(inst->verify().passed);
+    return m.value_or(cw::Instance::Measurement{});
+  };
+  // A generous bound is met at the cap, 1 / service time, in one probe.
+  const auto easy = serve(10000);
+  ASSERT_EQ(easy.samples.size(), 20u);
+  EXPECT_EQ(easy.details.at("probes").size(), 1u);
+  EXPECT_TRUE(easy.details.at("probes")[0].at("met_bound").get<bool>());
+  EXPECT_NEAR(easy.details.at("max_rate_qps").get<double>(),
+              1.0 / easy.details.at("service_time_s").get<double>(), 1e-6);
+  EXPECT_LE(easy.details.at("p50_s").get<double>(), easy.details.at("p99_s").get<double>());
+  // No query can finish in a nanosecond: every probe misses, the rate is 0.
+  const auto impossible = serve(1e-6);
+  EXPECT_EQ(impossible.details.at("probes").size(), 3u);
+  EXPECT_EQ(impossible.details.at("max_rate_qps").get<double>(), 0.0);
+  EXPECT_TRUE(impossible.details.contains("note"));
+  for (const auto& probe : impossible.details.at("probes"))
+    EXPECT_FALSE(probe.at("met_bound").get<bool>());
+  EXPECT_EQ(impossible.samples.size(), 20u);
+}
+
+TEST(WorkloadEndToEnd, TransformerTrainingReachesItsTargetAndFailsWhenItCannot) {
+  expect_trains_to_target(
+      "transformer_train",
+      {{"seq", 16}, {"hidden", 16}, {"heads", 2}, {"classes", 4}, {"sequences", 2}},
+      {{"max_steps", 300}, {"lr", 0.01}}, 0.1, 0.7);
 }

@@ -68,7 +68,10 @@ TEST(WorkloadSpec, EveryPlannedWorkloadIsRegisteredOnce) {
                         "softmax_backward",
                         "softmax_xent",
                         "adamw",
-                        "mlp_train"})
+                        "mlp_train",
+                        "transformer_train",
+                        "bert_block",
+                        "gpt_decode"})
     EXPECT_TRUE(names.count(n)) << n;
 }
 
@@ -212,4 +215,57 @@ TEST(WorkloadSpec, WorkIsCountedAsDocumented) {
   EXPECT_EQ(work("transfer_h2d", CC_DTYPE_F32, {{"bytes", 4096}}).bytes, 4096.0);
   EXPECT_EQ(work("add", CC_DTYPE_F16, {{"n", 10}}).bytes, 10.0 * (2 * 2 + 4));
   EXPECT_EQ(work("adamw", CC_DTYPE_F32, {{"n", 10}}).bytes, 7.0 * 10 * 4);
+}
+
+TEST(WorkloadSpec, TransformerBlocksCheckScenarioShapeAndBound) {
+  const json small{{"hidden", 16}, {"heads", 2}};
+  auto with = [&](json extra) {
+    json p = small;
+    p.update(extra);
+    return p;
+  };
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"scenario", "batchy"}}),
+                  {"\"scenario\"", "single_stream", "\"batchy\""});
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"scenario", 3}}), {"\"scenario\"", "3"});
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"heads", 3}}), {"\"heads\"", "divisor"});
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"scenario", "single_stream"}, {"batch", 4}}),
+                  {"\"batch\"", "must be 1"});
+  expect_rejected("gpt_decode", CC_DTYPE_F32, with({{"scenario", "server"}}),
+                  {"\"latency_bound_ms\""});
+  expect_rejected("gpt_decode", CC_DTYPE_F32,
+                  with({{"scenario", "server"}, {"latency_bound_ms", -1}}),
+                  {"\"latency_bound_ms\"", "> 0"});
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"latency_bound_ms", 5}}), {"server"});
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"queries", 50}}), {"\"queries\"", "offline"});
+  expect_rejected("bert_block", CC_DTYPE_F32, with({{"context", 5}}), {"\"context\"", "seq"});
+  expect_rejected("gpt_decode", CC_DTYPE_F32, with({{"seq", 5}}), {"\"seq\"", "context"});
+  expect_rejected("bert_block", CC_DTYPE_BF16, small, {"bf16", "fp32"});
+  EXPECT_EQ(label("gpt_decode", with({{"scenario", "server"}, {"latency_bound_ms", 2.5}})),
+            "server_b1_ctx512_h16_heads2_ffn64_p99le2.5ms");
+  EXPECT_EQ(label("bert_block", with({{"batch", 4}, {"seq", 32}})),
+            "offline_b4_s32_h16_heads2_ffn64");
+  // FLOP: six GEMMs (2*T*H*(4H + 2F)) and attention (4*B*H*pairs).
+  const auto flop = [&](const char* w, json p) { return make(w, CC_DTYPE_F32, p)->work().flop; };
+  EXPECT_EQ(flop("bert_block", with({{"batch", 2}, {"seq", 8}})),
+            2.0 * 16 * 16 * (4 * 16 + 2 * 64) + 4.0 * 2 * 16 * 64);
+  EXPECT_EQ(flop("gpt_decode", with({{"batch", 3}, {"context", 9}})),
+            2.0 * 3 * 16 * (4 * 16 + 2 * 64) + 4.0 * 3 * 16 * 10);
+  EXPECT_EQ(make("gpt_decode", CC_DTYPE_F32, with({{"batch", 3}}))->work().items, 3.0);
+  // A server run's figure is its sustained rate, not work per latency.
+  EXPECT_EQ(flop("bert_block", with({{"scenario", "server"}, {"latency_bound_ms", 1}})), 0.0);
+}
+
+TEST(WorkloadSpec, TransformerTrainingChecksItsShape) {
+  expect_rejected("transformer_train", CC_DTYPE_F32, {{"hidden", 10}, {"heads", 4}},
+                  {"\"heads\"", "divisor", "10"});
+  expect_rejected("transformer_train", CC_DTYPE_F32, {{"target_loss", 0}}, {"\"target_loss\""});
+  expect_rejected("transformer_train", CC_DTYPE_F32, {{"lr", 2}}, {"\"lr\"", "(0, 1)"});
+  expect_rejected("transformer_train", CC_DTYPE_F32, {{"classes", 1}}, {"\"classes\""});
+  expect_rejected("transformer_train", CC_DTYPE_BF16, json::object(), {"bf16", "fp32"});
+  // FLOP: three times the forward GEMMs and attention (forward, dX, dW).
+  const json p{{"seq", 4}, {"hidden", 8}, {"heads", 2}, {"ffn", 16}, {"classes", 3}};
+  const double pairs = 10;  // causal 4 x 4
+  EXPECT_EQ(make("transformer_train", CC_DTYPE_F32, p)->work().flop,
+            3.0 * (2.0 * 4 * 8 * (4 * 8 + 2 * 16 + 3) + 4.0 * 8 * pairs));
+  EXPECT_EQ(make("transformer_train", CC_DTYPE_F32, p)->work().items, 4.0);
 }

@@ -34,12 +34,12 @@
 // the drivers we ship; a vendor's may not be).
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <sstream>
 
 #include "../src/builtin.hpp"
 #include "../src/op_instance.hpp"
+#include "../src/training.hpp"
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/random.hpp"
 #include "chipcert/workloads/reference.hpp"
@@ -64,22 +64,7 @@ std::vector<double> transpose(std::span<const double> a, int64_t r, int64_t c) {
 }
 
 cc_op_desc gemm_desc(cc_dtype dt, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
-  cc_op_desc op = make_op(CC_OP_GEMM, dt, dt);
-  op.u.gemm = {.m = m,
-               .n = n,
-               .k = k,
-               .lda = ta ? m : k,
-               .ldb = tb ? k : n,
-               .ldc = n,
-               .trans_a = ta ? 1u : 0u,
-               .trans_b = tb ? 1u : 0u,
-               .alpha = 1.0,
-               .beta = 0.0,
-               .batch = 1,
-               .stride_a = 0,
-               .stride_b = 0,
-               .stride_c = 0};
-  return op;
+  return dense_gemm_desc(dt, m, n, k, ta, tb);
 }
 
 class MlpTrainInstance final : public Instance {
@@ -197,13 +182,7 @@ class MlpTrainInstance final : public Instance {
     parts.push_back(check(ref_dw1_, dw1, "dW1"));
     parts.push_back(check(ref_dw2_, dw2, "dW2"));
     VerifyResult v = merge(std::move(parts));
-    if (v.passed && trained_ && !reached_) {
-      std::ostringstream why;
-      why << "training did not converge: loss " << last_loss_ << " after " << p_.max_steps
-          << " steps, target " << p_.target_loss;
-      v.passed = false;
-      v.reason = why.str();
-    }
+    fail_unless_converged(v, trained_ ? &*trained_ : nullptr, p_.max_steps, p_.target_loss);
     return v;
   }
 
@@ -233,51 +212,11 @@ class MlpTrainInstance final : public Instance {
 
   std::optional<Measurement> measure(int repetitions, double min_time_s) override {
     (void)min_time_s;  // a training run is as long as it takes to converge
-    Measurement m;
-    std::vector<double> steps_taken, seconds;
-    nlohmann::json curve = nlohmann::json::array();
-    bool same_steps = true;
-    for (int r = 0; r < std::max(1, repetitions); ++r) {
-      reset_state();
-      dev_->synchronize();
-      int64_t s = 1;
-      double loss = 0;
-      const auto t0 = std::chrono::steady_clock::now();
-      for (; s <= p_.max_steps; ++s) {
-        step(s);
-        dev_->synchronize();
-        dev_->read(loss_, &loss_bytes_, dtype_size(dt_));
-        loss = decode(dt_, std::span<const std::byte>(
-                               reinterpret_cast<const std::byte*>(&loss_bytes_), dtype_size(dt_)))
-                   .front();
-        if (r == 0) curve.push_back(loss);
-        if (!(loss >= p_.target_loss)) break;  // NaN stops too and fails below
-      }
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const int64_t done = std::min(s, p_.max_steps);
-      reached_ = loss < p_.target_loss;
-      last_loss_ = loss;
-      if (!steps_taken.empty() && static_cast<double>(done) != steps_taken.front())
-        same_steps = false;
-      steps_taken.push_back(static_cast<double>(done));
-      seconds.push_back(elapsed);
-      m.samples.push_back(elapsed / static_cast<double>(done));
-      if (!reached_) break;
-    }
-    trained_ = true;
-    std::vector<double> sorted = seconds;
-    std::sort(sorted.begin(), sorted.end());
-    m.iterations = static_cast<uint64_t>(steps_taken.front());
-    m.details = {{"target_loss", p_.target_loss},
-                 {"reached_target", reached_},
-                 {"steps_to_target", steps_taken.front()},
-                 {"time_to_target_s", sorted[sorted.size() / 2]},
-                 {"final_loss", last_loss_},
-                 {"runs", steps_taken.size()},
-                 {"same_steps_every_run", same_steps},
-                 {"loss_curve", std::move(curve)}};
-    return m;
+    trained_ = train_to_target(
+        *dev_,
+        {[this] { reset_state(); }, [this](int64_t s) { step(s); }, [this] { return read_loss(); }},
+        repetitions, p_.max_steps, p_.target_loss);
+    return trained_->measurement;
   }
 
  private:
@@ -290,6 +229,17 @@ class MlpTrainInstance final : public Instance {
     Buffer b = dev_->alloc(t.bytes.size());
     dev_->write(b, t.bytes.data(), t.bytes.size());
     return b;
+  }
+  /// The loss as a double, with no allocation (it runs inside the timed loop).
+  double read_loss() {
+    if (dt_ == CC_DTYPE_F64) {
+      double d = 0;
+      dev_->read(loss_, &d, sizeof d);
+      return d;
+    }
+    float f = 0;
+    dev_->read(loss_, &f, sizeof f);
+    return f;
   }
   void reupload(Buffer& b, const HostTensor& t) { dev_->write(b, t.bytes.data(), t.bytes.size()); }
   std::vector<double> read(Buffer& b, size_t n) {
@@ -359,10 +309,9 @@ class MlpTrainInstance final : public Instance {
   Buffer w1_, w2_, m1_, v1_, m2_, v2_, z_, a_, l_, loss_, dl_, dw2_, da_, dz_, dw1_;
   Kernel k_z_, k_gelu_, k_l_, k_xent_, k_dw2_, k_da_, k_dz_, k_dw1_;
   std::vector<Kernel> adamw_;
-  double loss_bytes_ = 0;  // room for one fp32 or fp64 loss
-  double ref_loss_ = 0, last_loss_ = 0;
+  double ref_loss_ = 0;
   std::vector<double> ref_dw1_, ref_dw2_;
-  bool trained_ = false, reached_ = false;
+  std::optional<TrainingOutcome> trained_;
 };
 
 class MlpTrainWorkload final : public Workload {
@@ -385,16 +334,9 @@ class MlpTrainWorkload final : public Workload {
     m.hidden = param_int(p, "hidden", 512, 1, 1 << 16);
     m.classes = param_int(p, "classes", 10, 2, 1 << 16);
     m.batches = param_int(p, "batches", 4, 1, 1 << 10);
-    m.max_steps = param_int(p, "max_steps", 200, 1, 100000);
-    m.target_loss = param_number(p, "target_loss", 0.5);
-    m.lr = param_number(p, "lr", 1e-3);
-    m.weight_decay = param_number(p, "weight_decay", 0.0);
-    if (!(m.target_loss > 0))
-      throw SpecError("mlp_train: parameter \"target_loss\": expected a number > 0");
-    if (!(m.lr > 0 && m.lr < 1))
-      throw SpecError("mlp_train: parameter \"lr\": expected a number in (0, 1)");
-    if (!(m.weight_decay >= 0 && m.weight_decay < 1))
-      throw SpecError("mlp_train: parameter \"weight_decay\": expected a number in [0, 1)");
+    const TrainingParams t = parse_training_params(p, name());
+    m.max_steps = t.max_steps, m.target_loss = t.target_loss, m.lr = t.lr;
+    m.weight_decay = t.weight_decay;
     require_dtype(name(), spec.dtype, {CC_DTYPE_F64, CC_DTYPE_F32});
     return std::make_unique<MlpTrainInstance>(m, spec.dtype);
   }

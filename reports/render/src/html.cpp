@@ -143,6 +143,10 @@ void charts(std::ostream& o, const results::Device& d, const DeviceFigures& f,
     if (num("p50_s") && num("p90_s") && num("p99_s"))
       lat.push_back({c->workload + "/" + short_name(*c), j.at("p50_s").get<double>(),
                      j.at("p90_s").get<double>(), j.at("p99_s").get<double>()});
+    else if (j.value("scenario", "") == "single_stream" && c->statistics)
+      // One query per sample: the sample statistics are the latency percentiles.
+      lat.push_back({c->workload + "/" + short_name(*c), c->statistics->median, c->statistics->p90,
+                     c->statistics->p99});
   }
   if (!lat.empty()) {
     o << "<h3>Latency percentiles</h3>\n";
