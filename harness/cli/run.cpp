@@ -22,6 +22,7 @@
 #include "chipcert/harness/selector.hpp"
 #include "chipcert/harness/suite.hpp"
 #include "chipcert/reports/console.hpp"
+#include "chipcert/reports/reporter.hpp"
 #include "chipcert/results/json.hpp"
 #include "chipcert/workloads/dtype.hpp"
 #include "cli.hpp"
@@ -45,6 +46,7 @@ struct RunArgs {
   double min_time_s = 0;  // 0: the suite's
   double case_timeout_s = 0;
   std::string isolation = "case";
+  std::string gbench_json;  // also write Google Benchmark's JSON here
   bool quiet = false;
 };
 
@@ -161,6 +163,7 @@ struct Prepared {
   results::Document doc;
   std::string output;
   std::string journal;
+  std::string gbench_json;
   json settings;
 };
 
@@ -177,6 +180,11 @@ int finish(Prepared& p, Progress& progress, size_t planned, const harness::StopF
   harness::write_file_atomic(p.output, results::dump_document(p.doc));
   if (!quiet) std::cout << "\n" << reports::render_console(p.doc);
   std::cout << "results: " << p.output << "\n";
+  if (!p.gbench_json.empty()) {
+    // The same cases in Google Benchmark's format, for tooling that reads it.
+    harness::write_file_atomic(p.gbench_json, reports::render(reports::Format::GbenchJson, p.doc));
+    std::cout << "google benchmark json: " << p.gbench_json << "\n";
+  }
   if (!complete) {
     std::cout << "stopped early: " << p.doc.cases.size() << " of " << planned
               << " cases measured; continue with: chipcert run --resume " << p.journal << "\n";
@@ -247,6 +255,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
   doc.provenance = harness::collect_provenance(g.command_line);
   p.output = a.output.empty() ? default_output(doc) : a.output;
   p.journal = a.journal.empty() ? p.output + ".journal" : a.journal;
+  p.gbench_json = a.gbench_json;
 
   json device_ids = json::array();
   for (const auto* d : p.selected) device_ids.push_back(d->info.id);
@@ -289,6 +298,7 @@ int run_resume(const GlobalOptions& g, const RunArgs& a) {
   p.options.rules.min_time_s = s.value("min_time_s", p.suite.rules.min_time_s);
   p.options.case_timeout_s = s.value("case_timeout_s", 0.0);
   p.output = a.output.empty() ? s.value("output", a.resume + ".json") : a.output;
+  p.gbench_json = a.gbench_json;
 
   // The journal's own driver paths unless the command line names others.
   harness::DriverOptions driver_opts = driver_options(g);
@@ -369,6 +379,9 @@ void add_run_command(CLI::App& app, const GlobalOptions& g, Action& action) {
                   "case: a worker process per case; device: one per device, restarted after a "
                   "crash; none: in-process")
       ->capture_default_str();
+  cmd->add_option("--gbench-json", a->gbench_json,
+                  "Also write the results in Google Benchmark's JSON format to this file (read by "
+                  "its compare.py)");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the results path");
   cmd->callback([&g, &action, a] {
     action = [&g, a] { return a->resume.empty() ? run_fresh(g, *a) : run_resume(g, *a); };

@@ -1,8 +1,9 @@
-// The transformer workloads through the real binary on this machine's real
-// devices (the CPU driver and PoCL): every scenario verifies, the server
-// search reports its probes, single-stream samples are one query each, the
-// training case reaches its target, the document is schema-valid and the
-// HTML report draws the latency percentiles and the loss curve.
+// Workloads through the real binary on this machine's real devices (the CPU
+// driver and PoCL). The transformer workloads: every scenario verifies, the
+// server search reports its probes, single-stream samples are one query
+// each, the training case reaches its target, the document is schema-valid
+// and the HTML report draws the latency percentiles and the loss curve.
+// `run --gbench-json`: Google Benchmark's own compare.py reads two runs.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -15,7 +16,7 @@ namespace ct = chipcert::testing;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-TEST(TransformerCli, ScenariosAndTrainingVerifyOnCpuAndOpencl) {
+TEST(WorkloadsCli, TransformerScenariosAndTrainingVerifyOnCpuAndOpencl) {
   const std::string dir = ct::make_temp_dir("transformer");
   const std::string out = dir + "/results.json", html = dir + "/report.html";
   auto r = ct::run_command({CHIPCERT_BIN, "run", "--suite-file", CHIPCERT_TRANSFORMER_SUITE,
@@ -54,5 +55,24 @@ TEST(TransformerCli, ScenariosAndTrainingVerifyOnCpuAndOpencl) {
   const std::string page = ct::slurp(html);
   for (const char* id : {"id=\"latency-cpu-0\"", "id=\"latency-opencl-0\"", "Loss curves"})
     EXPECT_NE(page.find(id), std::string::npos) << id;
+  fs::remove_all(dir);
+}
+
+TEST(WorkloadsCli, RunWritesGoogleBenchmarkJsonThatCompareReads) {
+  const std::string dir = ct::make_temp_dir("gbench");
+  for (const char* name : {"a", "b"}) {
+    const std::string base = dir + "/" + name;
+    auto r = ct::run_command({CHIPCERT_BIN, "run", "--suite", "smoke", "--device", "cpu:0", "-o",
+                              base + ".json", "--gbench-json", base + ".gbench.json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("google benchmark json: " + base + ".gbench.json"), std::string::npos)
+        << r.out;
+    const json g = json::parse(ct::slurp(base + ".gbench.json"));
+    EXPECT_TRUE(g.at("context").is_object());
+    EXPECT_GE(g.at("benchmarks").size(), 5u * 5u);  // 5 cases x 5 repetitions at least
+  }
+  auto c = ct::run_command({"/usr/bin/python3", CHIPCERT_GBENCH_CHECK, CHIPCERT_GBENCH_COMPARE,
+                            dir + "/a.gbench.json", dir + "/b.gbench.json"});
+  EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
   fs::remove_all(dir);
 }
