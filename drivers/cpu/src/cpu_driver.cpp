@@ -221,6 +221,8 @@ cc_status cpu_prepare(cc_device* dev, const cc_op_desc* op, cc_kernel** out) {
         break;
       case CC_OP_LAYERNORM:
       case CC_OP_SOFTMAX:
+        k = is_widened_op(desc) ? make_widened_kernel(d, desc) : make_rows_kernel(d, desc);
+        break;
       case CC_OP_LAYERNORM_BACKWARD:
       case CC_OP_SOFTMAX_BACKWARD:
       case CC_OP_SOFTMAX_XENT:
@@ -229,6 +231,8 @@ cc_status cpu_prepare(cc_device* dev, const cc_op_desc* op, cc_kernel** out) {
       case CC_OP_GELU:
       case CC_OP_ADD:
       case CC_OP_MUL:
+        k = is_widened_op(desc) ? make_widened_kernel(d, desc) : make_eltwise_kernel(d, desc);
+        break;
       case CC_OP_GELU_BACKWARD:
       case CC_OP_ADAMW:
         k = make_eltwise_kernel(d, desc);

@@ -91,6 +91,11 @@ std::unique_ptr<Kernel> make_stream_kernel(Device& dev, const cc_op_desc& op);
 std::unique_ptr<Kernel> make_peak_kernel(Device& dev, const cc_op_desc& op);
 /// Kernel for CC_OP_CONV2D (cpu_conv.cpp).
 std::unique_ptr<Kernel> make_conv2d_kernel(Device& dev, const cc_op_desc& op);
+/// True for GELU, ADD, MUL, LAYERNORM and SOFTMAX with bf16 or f16 inputs and
+/// f32 accumulation: make_widened_kernel serves them (cpu_widen.cpp).
+bool is_widened_op(const cc_op_desc& op);
+/// The f32 kernel behind a staging pass that widens the 2-byte inputs.
+std::unique_ptr<Kernel> make_widened_kernel(Device& dev, const cc_op_desc& op);
 /// Kernel for CC_OP_ATTENTION (cpu_attention.cpp).
 std::unique_ptr<Kernel> make_attention_kernel(Device& dev, const cc_op_desc& op);
 /// Kernels for LAYERNORM, SOFTMAX, their backward ops and SOFTMAX_XENT (cpu_rows.cpp).

@@ -257,6 +257,84 @@ TEST_F(CpuOps, GemmPacksAConstantBOnce) {
   EXPECT_NE(last_info_.find("constant B packed once"), std::string::npos) << last_info_;
 }
 
+// ---- bf16 / f16 inputs of the forward row-wise and element-wise ops ---------------
+
+/// binary16 bits -> value, by the definition (independent of the driver's code).
+float half_value(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const float sign = (h & 0x8000) ? -1.0f : 1.0f;
+  if (e == 0x1f) return m ? std::nanf("") : sign * INFINITY;
+  if (e == 0) return sign * std::ldexp(float(m), -24);
+  return sign * std::ldexp(float(1024 + m), e - 25);
+}
+
+TEST_F(CpuOps, TwoByteInputsComputeLikeF32OnTheWidenedValues) {
+  const int64_t rows = 7, cols = 45, n = rows * cols;  // not a multiple of 16: tails too
+  for (const char* isa : {static_cast<const char*>(nullptr), "avx2", "scalar"}) {
+    IsaCap cap(isa);
+    for (const cc_dtype dt : {CC_DTYPE_BF16, CC_DTYPE_F16}) {
+      for (const cc_op_kind kind :
+           {CC_OP_GELU, CC_OP_ADD, CC_OP_MUL, CC_OP_LAYERNORM, CC_OP_SOFTMAX}) {
+        const int inputs = kind == CC_OP_LAYERNORM                    ? 3
+                           : (kind == CC_OP_ADD || kind == CC_OP_MUL) ? 2
+                                                                      : 1;
+        std::vector<std::vector<uint16_t>> raw(static_cast<size_t>(inputs));
+        std::vector<std::vector<float>> wide(static_cast<size_t>(inputs));
+        for (int i = 0; i < inputs; ++i) {
+          const size_t len = (kind == CC_OP_LAYERNORM && i > 0) ? size_t(cols) : size_t(n);
+          const auto f = uniform<float>(len, -3, 3, 70 + unsigned(i));
+          for (size_t e = 0; e < len; ++e) {
+            uint16_t bits = 0;
+            if (dt == CC_DTYPE_BF16) {
+              bits = to_bf16(f[e]);
+            } else {
+              bits = uint16_t(0x3c00 + int(f[e] * 300));                 // spread over exponents
+              if (e % 9 == 0) bits = uint16_t(e % 2 ? 0x0001 : 0x83ff);  // subnormals
+            }
+            raw[size_t(i)].push_back(bits);
+            wide[size_t(i)].push_back(dt == CC_DTYPE_BF16 ? from_bf16(bits) : half_value(bits));
+          }
+        }
+        if (dt == CC_DTYPE_F16 && kind != CC_OP_LAYERNORM && kind != CC_OP_SOFTMAX)
+          raw[0][3] = 0x7c00, wide[0][3] = INFINITY, raw[0][5] = 0x8000, wide[0][5] = -0.0f;
+        cc_op_desc op = desc(kind, dt, CC_DTYPE_F32);
+        cc_op_desc op32 = desc(kind, CC_DTYPE_F32, CC_DTYPE_F32);
+        if (kind == CC_OP_LAYERNORM || kind == CC_OP_SOFTMAX) {
+          op.u.rows.rows = op32.u.rows.rows = rows;
+          op.u.rows.cols = op32.u.rows.cols = cols;
+          op.u.rows.eps = op32.u.rows.eps = 1e-5;
+          op.u.rows.scale = op32.u.rows.scale = 0.7;
+        } else {
+          op.u.eltwise.n = op32.u.eltwise.n = n;
+        }
+        const int outputs = kind == CC_OP_LAYERNORM ? 3 : 1;
+        std::vector<cc_buffer*> a16, a32, out16, out32;
+        for (int i = 0; i < inputs; ++i)
+          a16.push_back(upload(raw[size_t(i)])), a32.push_back(upload(wide[size_t(i)]));
+        for (int o = 0; o < outputs; ++o) {
+          const size_t bytes = (o == 0 ? size_t(n) : size_t(rows)) * 4;
+          out16.push_back(zeros(bytes)), out32.push_back(zeros(bytes));
+          a16.push_back(out16.back()), a32.push_back(out32.back());
+        }
+        const std::string what = std::string(isa ? isa : "best") + " " +
+                                 (dt == CC_DTYPE_BF16 ? "bf16" : "f16") + " kind " +
+                                 std::to_string(kind);
+        ASSERT_EQ(run(op, a16), CC_OK) << what << ": " << error();
+        EXPECT_NE(last_info_.find("widened to f32"), std::string::npos) << last_info_;
+        ASSERT_EQ(run(op32, a32), CC_OK) << what << ": " << error();
+        for (int o = 0; o < outputs; ++o) {
+          const size_t len = o == 0 ? size_t(n) : size_t(rows);
+          const auto g = download<uint32_t>(out16[size_t(o)], len),
+                     w = download<uint32_t>(out32[size_t(o)], len);
+          EXPECT_EQ(g, w) << what << ": output " << o << " differs from f32 on the same values";
+        }
+        for (auto* b : a16) drv().free(dev_, b);
+        for (auto* b : a32) drv().free(dev_, b);
+      }
+    }
+  }
+}
+
 // ---- unsupported combinations and buffer sizes --------------------------------------
 
 TEST_F(CpuOps, UnsupportedDtypesGiveReasons) {
@@ -267,11 +345,11 @@ TEST_F(CpuOps, UnsupportedDtypesGiveReasons) {
       {CC_OP_CONV2D, CC_DTYPE_F16, CC_DTYPE_F32},
       {CC_OP_ATTENTION, CC_DTYPE_F64, CC_DTYPE_F64},
       {CC_OP_ATTENTION, CC_DTYPE_I8, CC_DTYPE_I32},
-      {CC_OP_LAYERNORM, CC_DTYPE_BF16, CC_DTYPE_F32},
+      {CC_OP_LAYERNORM, CC_DTYPE_BF16, CC_DTYPE_BF16},
       {CC_OP_SOFTMAX, CC_DTYPE_F32, CC_DTYPE_F64},
       {CC_OP_GELU, CC_DTYPE_I8, CC_DTYPE_I32},
       {CC_OP_ADD, CC_DTYPE_F16, CC_DTYPE_F16},
-      {CC_OP_MUL, CC_DTYPE_BF16, CC_DTYPE_F32},
+      {CC_OP_MUL, CC_DTYPE_BF16, CC_DTYPE_BF16},
       {CC_OP_GELU_BACKWARD, CC_DTYPE_F16, CC_DTYPE_F16},
       {CC_OP_LAYERNORM_BACKWARD, CC_DTYPE_I32, CC_DTYPE_I32},
       {CC_OP_SOFTMAX_BACKWARD, CC_DTYPE_F16, CC_DTYPE_F32},
