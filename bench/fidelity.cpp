@@ -5,9 +5,8 @@
 //
 // For the CPU device (the built-in CPU driver, through the same workloads
 // and Device wrapper `chipcert run` uses):
-//  - core clock under load: one dependent add per cycle on every core at
-//    once, divided by each thread's own CPU time (descheduled time does not
-//    count), best of 5;
+//  - core clock under load: harness::measure_clock_under_load_mhz, the
+//    figure `chipcert run` records in every results document;
 //  - theoretical fp32 peak = clock x cores x FLOP/cycle/core, where
 //    FLOP/cycle comes from the ISA (AVX-512F: 2 FMA pipes x 16 lanes x 2 =
 //    64; AVX2+FMA: 32; else 8) and is printed as an assumption, next to an
@@ -41,6 +40,7 @@
 #include <vector>
 
 #include "chipcert/cpu_driver.h"
+#include "chipcert/harness/clock.hpp"
 #include "chipcert/workloads/device.hpp"
 #include "chipcert/workloads/workload.hpp"
 #ifdef CHIPCERT_FIDELITY_OPENCL
@@ -54,32 +54,6 @@ namespace {
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-/// GHz under load on `cores` threads at once (the slowest thread, best of 5).
-double measured_clock_ghz(unsigned cores) {
-  constexpr int64_t kAdds = 300'000'000;
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    std::vector<double> ghz(cores);
-    std::vector<std::thread> team;
-    for (unsigned t = 0; t < cores; ++t)
-      team.emplace_back([&ghz, t] {
-        int64_t x = 0;
-        const double c0 = thread_cpu_seconds();
-        for (int64_t i = 0; i < kAdds; ++i) __asm__ volatile("add $1, %0" : "+r"(x));
-        ghz[t] = double(x) / (thread_cpu_seconds() - c0) / 1e9;
-      });
-    for (auto& th : team) th.join();
-    best = std::max(best, *std::min_element(ghz.begin(), ghz.end()));
-  }
-  return best;
 }
 
 struct Isa {
@@ -250,7 +224,7 @@ int main(int argc, char** argv) {
     cpu->device_info(0, &info);
     const unsigned cores = std::max(1u, info.compute_units);
     const Isa isa = detect_isa();
-    const double ghz = measured_clock_ghz(cores);
+    const double ghz = chipcert::harness::measure_clock_under_load_mhz(cores, 5).value_or(0) / 1000;
     const double peak32 = ghz * cores * isa.fp32_flop_per_cycle;
     const double fma = fma_reference_gflops(int(cores), isa);
     std::printf("CPU device: %s, %u cores\n", info.name, cores);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "chipcert/harness/clock.hpp"
 #include "chipcert/harness/discovery.hpp"
 #include "chipcert/harness/files.hpp"
 #include "chipcert/harness/isolation.hpp"
@@ -248,6 +250,9 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
   doc.suite = {p.suite.name, p.suite.version};
   doc.seed = a.seed;
   doc.host = p.found.host;
+  // The clock the CPU ran at under an all-core load, measured before the cases.
+  doc.host.clock_under_load_mhz =
+      harness::measure_clock_under_load_mhz(static_cast<unsigned>(std::max(1, doc.host.cores)));
   for (const auto* d : p.selected) doc.devices.push_back(d->info);
   doc.driver_problems = p.drivers.problems;
   doc.driver_problems.insert(doc.driver_problems.end(), p.found.problems.begin(),

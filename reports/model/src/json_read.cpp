@@ -174,7 +174,7 @@ Cache cache_from(const json& j, std::string_view src, const std::string& ptr) {
 Host host_from(const json& j, std::string_view src, const std::string& ptr) {
   Obj o(j, src, ptr, "a host",
         {"cpu_vendor", "cpu_model", "packages", "cores", "pus", "numa_nodes", "memory_bytes",
-         "caches", "os", "kernel", "arch", "hostname"});
+         "caches", "os", "kernel", "arch", "hostname", "clock_under_load_mhz"});
   Host h;
   h.cpu_vendor = o.str("cpu_vendor");
   h.cpu_model = o.str("cpu_model");
@@ -191,6 +191,8 @@ Host host_from(const json& j, std::string_view src, const std::string& ptr) {
   h.kernel = o.str("kernel");
   h.arch = o.str("arch");
   h.hostname = o.str("hostname");
+  if (const json* v = o.optional("clock_under_load_mhz"))
+    h.clock_under_load_mhz = read_double(*v, src, o.ptr("clock_under_load_mhz"));
   return h;
 }
 

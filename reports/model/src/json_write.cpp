@@ -66,18 +66,20 @@ json build(const Cache& c) {
 json build(const Host& h) {
   json caches = json::array();
   for (const auto& c : h.caches) caches.push_back(build(c));
-  return {{"cpu_vendor", h.cpu_vendor},
-          {"cpu_model", h.cpu_model},
-          {"packages", h.packages},
-          {"cores", h.cores},
-          {"pus", h.pus},
-          {"numa_nodes", h.numa_nodes},
-          {"memory_bytes", h.memory_bytes},
-          {"caches", std::move(caches)},
-          {"os", h.os},
-          {"kernel", h.kernel},
-          {"arch", h.arch},
-          {"hostname", h.hostname}};
+  json j = {{"cpu_vendor", h.cpu_vendor},
+            {"cpu_model", h.cpu_model},
+            {"packages", h.packages},
+            {"cores", h.cores},
+            {"pus", h.pus},
+            {"numa_nodes", h.numa_nodes},
+            {"memory_bytes", h.memory_bytes},
+            {"caches", std::move(caches)},
+            {"os", h.os},
+            {"kernel", h.kernel},
+            {"arch", h.arch},
+            {"hostname", h.hostname}};
+  if (h.clock_under_load_mhz) j["clock_under_load_mhz"] = *h.clock_under_load_mhz;
+  return j;
 }
 
 json build(const Device& d) {

@@ -28,6 +28,7 @@ Document full_document() {
   h.kernel = "Linux 6.1.0-18-amd64";
   h.arch = "x86_64";
   h.hostname = "node-01";
+  h.clock_under_load_mhz = 3412.5;
 
   Device gpu;
   gpu.id = "opencl:0";

@@ -216,7 +216,10 @@ void provenance(std::ostream& o, const results::Document& doc) {
       doc.started_at + " / " + (doc.finished_at.empty() ? "(unfinished)" : doc.finished_at));
   row("host", h.hostname + ": " + h.cpu_model + ", " + std::to_string(h.packages) +
                   " package(s), " + std::to_string(h.cores) + " cores, " + std::to_string(h.pus) +
-                  " threads, " + si(static_cast<double>(h.memory_bytes), "B"));
+                  " threads, " + si(static_cast<double>(h.memory_bytes), "B") +
+                  (h.clock_under_load_mhz
+                       ? ", " + fixed(*h.clock_under_load_mhz / 1000, 2) + " GHz under load"
+                       : std::string()));
   row("os", h.os + ", " + h.kernel + " " + h.arch);
   for (const auto& d : doc.devices)
     row("device " + d.id, d.vendor + " " + d.name + "; driver " + d.driver + " " +

@@ -64,6 +64,9 @@ struct Host {
   std::string kernel;  ///< uname -sr
   std::string arch;    ///< uname -m
   std::string hostname;
+  /// Core clock measured under load on every core at the start of the run
+  /// (MHz); absent where chipcert cannot measure it (not x86-64).
+  std::optional<double> clock_under_load_mhz;
 
   friend bool operator==(const Host&, const Host&) = default;
 };
