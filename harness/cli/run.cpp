@@ -170,6 +170,14 @@ void discover_into(Prepared& p, const harness::DriverOptions& driver_opts) {
   p.found = harness::discover(p.drivers, *p.topo);
 }
 
+/// Plugins that were skipped (broken, or an empty plugin directory): the run
+/// goes on without them, but says so instead of only recording it.
+void warn_driver_problems(const Prepared& p, bool quiet) {
+  if (quiet) return;
+  for (const auto& pr : p.drivers.problems)
+    std::cerr << "chipcert: warning: driver not used: " << pr.source << ": " << pr.reason << "\n";
+}
+
 int finish(Prepared& p, Progress& progress, size_t planned, const harness::StopFlag& stop,
            bool quiet) {
   const bool complete = !stop.load();
@@ -233,6 +241,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
     std::cerr << "\n";
     return harness::kExitEnvironment;
   }
+  warn_driver_problems(p, a.quiet);
 
   auto& doc = p.doc;
   doc.run_id = harness::new_run_id();
@@ -296,6 +305,7 @@ int run_resume(const GlobalOptions& g, const RunArgs& a) {
     driver_opts.plugin_paths = s.value("driver_paths", std::vector<std::string>{});
   driver_opts.builtins = s.value("builtin_drivers", true) && driver_opts.builtins;
   discover_into(p, driver_opts);
+  warn_driver_problems(p, a.quiet);
   for (const auto& recorded : jc.header.document.devices) {
     const harness::DeviceEntry* match = nullptr;
     for (const auto& d : p.found.devices)
@@ -396,8 +406,15 @@ void add_worker_command(CLI::App& app, const GlobalOptions& g, Action& action) {
   // Internal: started by `run` for case isolation. Hidden from --help.
   auto* cmd = app.add_subcommand("worker", "");
   cmd->group("");
-  cmd->callback(
-      [&g, &action] { action = [&g] { return harness::worker_main(driver_options(g), 0, 3); }; });
+  cmd->callback([&g, &action] {
+    action = [&g] {
+      // The parent already checked the paths it was given; it passes the
+      // CHIPCERT_DRIVER_PATH entries as flags too, and those stay lenient.
+      harness::DriverOptions o = driver_options(g);
+      o.required_paths.clear();
+      return harness::worker_main(o, 0, 3);
+    };
+  });
 }
 
 }  // namespace chipcert::cli

@@ -178,6 +178,84 @@ TEST_F(Cli, DriverPathFromEnvironment) {
   EXPECT_TRUE(missing_reported) << r.out;
 }
 
+// A --driver-path that names nothing usable is a usage error (exit 2), never
+// a run that silently goes on without the driver: the message names the flag,
+// the path and what was expected, and no results file is started.
+TEST_F(Cli, DriverPathThatDoesNotExistIsAUsageError) {
+  const std::string missing = path("no-such-plugins");
+  const std::string out = path("x.json");
+  for (const auto& cmd :
+       {std::vector<std::string>{"run", "--driver-path", missing, "--device", "cpu:0", "-o", out},
+        std::vector<std::string>{"devices", "--driver-path", missing},
+        std::vector<std::string>{"--driver-path", missing, "devices", "--json"}}) {
+    auto r = run_chipcert(cmd);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(count_lines_with(r.err, {"--driver-path", missing, "does not exist",
+                                       "expected a driver plugin .so file or a directory"}),
+              1)
+        << r.err;
+  }
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".journal"));
+}
+
+TEST_F(Cli, DriverPathThatIsNeitherFileNorDirectoryIsAUsageError) {
+  auto r = run_chipcert({"devices", "--driver-path", "/dev/null"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(count_lines_with(
+                r.err, {"--driver-path", "/dev/null", "neither a regular file nor a directory"}),
+            1)
+      << r.err;
+}
+
+TEST_F(Cli, DriverPathFileThatIsNotAPluginNamesFileAndDlopenReason) {
+  // A text file (the committed not_elf case) and a file of random bytes:
+  // dlopen fails, and its own reason is in the message.
+  const std::string junk = path("junk.so");
+  {
+    std::ofstream f(junk, std::ios::binary);
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>((i * 131 + 7) & 0xff));
+  }
+  const std::string out = path("x.json");
+  for (const auto& file : {kBadPlugins + "/not_elf/chipcert_not_elf.so", junk}) {
+    auto r = run_chipcert({"run", "--driver-path", file, "--device", "cpu:0", "-o", out});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;  // not a crash (128 + signal), not a run
+    // glibc's dlerror() names the file and says why ("invalid ELF header").
+    EXPECT_EQ(
+        count_lines_with(r.err, {"--driver-path ", file, ": not a loadable shared object: ", file,
+                                 "invalid ELF header", "expected a chipcert driver plugin"}),
+        1)
+        << r.err;
+  }
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(Cli, DriverPathFileWithoutEntryPointIsAUsageError) {
+  const std::string file = kBadPlugins + "/no_entry/chipcert_no_entry.so";
+  auto r = run_chipcert({"devices", "--driver-path", file});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(count_lines_with(r.err, {"--driver-path ", file, "no chipcert_driver_entry symbol"}), 1)
+      << r.err;
+}
+
+TEST_F(Cli, EmptyDriverDirectoryIsOnlyAWarning) {
+  const std::string empty = path("plugins");
+  fs::create_directories(empty);
+  auto d = run_chipcert({"devices", "--driver-path", empty});
+  EXPECT_EQ(d.exit_code, 0) << d.out << d.err;
+  EXPECT_EQ(count_lines_with(d.out, {empty, ": driver directory contains no *.so plugin"}), 1)
+      << d.out;
+  const std::string out = path("r.json");
+  auto r = run_chipcert({"run", "--driver-path", empty, "--device", "cpu:0", "--repetitions", "2",
+                         "--min-time", "0.01", "-o", out});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count_lines_with(r.err, {"warning", empty, "contains no *.so plugin"}), 1) << r.err;
+  const json doc = json::parse(ct::slurp(out));
+  int recorded = 0;
+  for (const auto& pr : doc.at("driver_problems")) recorded += pr.at("source") == empty;
+  EXPECT_EQ(recorded, 1) << doc.at("driver_problems");
+}
+
 // Each broken plugin: one clear line in `devices`, and the other devices still there.
 struct BadPlugin {
   const char* dir;
