@@ -118,17 +118,23 @@ harness::Isolation parse_isolation(const std::string& s) {
 /// Blocks SIGINT/SIGTERM in this thread (and the threads it starts) and
 /// waits for them on a watcher thread: the first asks the run to stop after
 /// the current case, the second ends the process. No global state needed.
+/// Create it before any driver is loaded: a signal sent to the process goes
+/// to any thread that does not block it, and a thread started earlier (PoCL's
+/// and OpenMP's workers start at discovery) would take the default action
+/// and kill the run without a word instead of stopping it cleanly.
 class SignalWatcher {
  public:
-  explicit SignalWatcher(harness::StopFlag& stop) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    std::thread([set = set_, &stop] {
+  SignalWatcher() : stop_(std::make_shared<harness::StopFlag>(false)) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // The thread shares ownership of the flag: it may outlive this object.
+    std::thread([set, stop = stop_] {
       int sig = 0;
       sigwait(&set, &sig);
-      stop.store(true);
+      stop->store(true);
       std::cerr << "\nchipcert: " << (sig == SIGINT ? "interrupted" : "terminated")
                 << "; stopping after the current case (again to abort at once)\n";
       sigwait(&set, &sig);
@@ -136,9 +142,10 @@ class SignalWatcher {
     }).detach();
   }
 
+  harness::StopFlag& stop() { return *stop_; }
+
  private:
-  sigset_t set_{};
-  sigset_t old_{};
+  std::shared_ptr<harness::StopFlag> stop_;
 };
 
 std::string default_output(const results::Document& doc) {
@@ -210,6 +217,7 @@ harness::WorkerCommand worker_command(const GlobalOptions& g, const harness::Dri
 }
 
 int run_fresh(const GlobalOptions& g, const RunArgs& a) {
+  SignalWatcher watcher;  // first: before any driver starts a thread
   Prepared p;
   if (!a.suite_file.empty()) {
     p.suite = harness::read_suite_file(a.suite_file);
@@ -278,8 +286,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
               << p.suite.version << ", " << plan.size() << " cases on " << p.selected.size()
               << " device(s), seed " << a.seed << ", isolation " << a.isolation << "\n"
               << "journal: " << p.journal << "\n";
-  harness::StopFlag stop{false};
-  SignalWatcher watcher(stop);
+  harness::StopFlag& stop = watcher.stop();
   Progress progress(doc, p.output, journal, a.quiet, 0);
   harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
                         stop);
@@ -287,6 +294,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
 }
 
 int run_resume(const GlobalOptions& g, const RunArgs& a) {
+  SignalWatcher watcher;  // first: before any driver starts a thread
   const harness::JournalContents jc = harness::Journal::read(a.resume);
   Prepared p;
   p.journal = a.resume;
@@ -336,8 +344,7 @@ int run_resume(const GlobalOptions& g, const RunArgs& a) {
               << " to go\n";
   harness::Journal journal = harness::Journal::append_to(p.journal);
   harness::write_file_atomic(p.output, results::dump_document(p.doc));
-  harness::StopFlag stop{false};
-  SignalWatcher watcher(stop);
+  harness::StopFlag& stop = watcher.stop();
   Progress progress(p.doc, p.output, journal, a.quiet, done.size());
   harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
                         stop);
