@@ -16,6 +16,7 @@ harness::DriverOptions driver_options(const GlobalOptions& g) {
   harness::DriverOptions o;
   o.builtins = !g.no_builtin_drivers;
   o.plugin_paths = g.driver_paths;
+  o.required_paths = g.driver_paths;  // named on the command line: must be usable
   if (const char* env = std::getenv("CHIPCERT_DRIVER_PATH")) {
     for (auto& p : harness::split_search_path(env)) o.plugin_paths.push_back(p);
   }
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     return action ? action() : harness::kExitUsage;
   } catch (const cli::UsageError& e) {
     std::cerr << "chipcert: " << e.what() << "\n";
+    return harness::kExitUsage;
+  } catch (const harness::DriverPathError& e) {
+    std::cerr << "chipcert: --driver-path " << e.what() << "\n";
     return harness::kExitUsage;
   } catch (const results::ParseError& e) {
     std::cerr << "chipcert: " << e.what() << "\n";

@@ -122,17 +122,23 @@ harness::Isolation parse_isolation(const std::string& s) {
 /// Blocks SIGINT/SIGTERM in this thread (and the threads it starts) and
 /// waits for them on a watcher thread: the first asks the run to stop after
 /// the current case, the second ends the process. No global state needed.
+/// Create it before any driver is loaded: a signal sent to the process goes
+/// to any thread that does not block it, and a thread started earlier (PoCL's
+/// and OpenMP's workers start at discovery) would take the default action
+/// and kill the run without a word instead of stopping it cleanly.
 class SignalWatcher {
  public:
-  explicit SignalWatcher(harness::StopFlag& stop) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    std::thread([set = set_, &stop] {
+  SignalWatcher() : stop_(std::make_shared<harness::StopFlag>(false)) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // The thread shares ownership of the flag: it may outlive this object.
+    std::thread([set, stop = stop_] {
       int sig = 0;
       sigwait(&set, &sig);
-      stop.store(true);
+      stop->store(true);
       std::cerr << "\nchipcert: " << (sig == SIGINT ? "interrupted" : "terminated")
                 << "; stopping after the current case (again to abort at once)\n";
       sigwait(&set, &sig);
@@ -140,9 +146,10 @@ class SignalWatcher {
     }).detach();
   }
 
+  harness::StopFlag& stop() { return *stop_; }
+
  private:
-  sigset_t set_{};
-  sigset_t old_{};
+  std::shared_ptr<harness::StopFlag> stop_;
 };
 
 std::string default_output(const results::Document& doc) {
@@ -173,6 +180,14 @@ void discover_into(Prepared& p, const harness::DriverOptions& driver_opts) {
   p.drivers = harness::load_drivers(driver_opts);
   p.topo = std::make_unique<harness::Topology>();
   p.found = harness::discover(p.drivers, *p.topo);
+}
+
+/// Plugins that were skipped (broken, or an empty plugin directory): the run
+/// goes on without them, but says so instead of only recording it.
+void warn_driver_problems(const Prepared& p, bool quiet) {
+  if (quiet) return;
+  for (const auto& pr : p.drivers.problems)
+    std::cerr << "chipcert: warning: driver not used: " << pr.source << ": " << pr.reason << "\n";
 }
 
 int finish(Prepared& p, Progress& progress, size_t planned, const harness::StopFlag& stop,
@@ -212,6 +227,7 @@ harness::WorkerCommand worker_command(const GlobalOptions& g, const harness::Dri
 }
 
 int run_fresh(const GlobalOptions& g, const RunArgs& a) {
+  SignalWatcher watcher;  // first: before any driver starts a thread
   Prepared p;
   if (!a.suite_file.empty()) {
     p.suite = harness::read_suite_file(a.suite_file);
@@ -243,6 +259,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
     std::cerr << "\n";
     return harness::kExitEnvironment;
   }
+  warn_driver_problems(p, a.quiet);
 
   auto& doc = p.doc;
   doc.run_id = harness::new_run_id();
@@ -283,8 +300,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
               << p.suite.version << ", " << plan.size() << " cases on " << p.selected.size()
               << " device(s), seed " << a.seed << ", isolation " << a.isolation << "\n"
               << "journal: " << p.journal << "\n";
-  harness::StopFlag stop{false};
-  SignalWatcher watcher(stop);
+  harness::StopFlag& stop = watcher.stop();
   Progress progress(doc, p.output, journal, a.quiet, 0);
   harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
                         stop);
@@ -292,6 +308,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
 }
 
 int run_resume(const GlobalOptions& g, const RunArgs& a) {
+  SignalWatcher watcher;  // first: before any driver starts a thread
   const harness::JournalContents jc = harness::Journal::read(a.resume);
   Prepared p;
   p.journal = a.resume;
@@ -311,6 +328,7 @@ int run_resume(const GlobalOptions& g, const RunArgs& a) {
     driver_opts.plugin_paths = s.value("driver_paths", std::vector<std::string>{});
   driver_opts.builtins = s.value("builtin_drivers", true) && driver_opts.builtins;
   discover_into(p, driver_opts);
+  warn_driver_problems(p, a.quiet);
   for (const auto& recorded : jc.header.document.devices) {
     const harness::DeviceEntry* match = nullptr;
     for (const auto& d : p.found.devices)
@@ -341,8 +359,7 @@ int run_resume(const GlobalOptions& g, const RunArgs& a) {
               << " to go\n";
   harness::Journal journal = harness::Journal::append_to(p.journal);
   harness::write_file_atomic(p.output, results::dump_document(p.doc));
-  harness::StopFlag stop{false};
-  SignalWatcher watcher(stop);
+  harness::StopFlag& stop = watcher.stop();
   Progress progress(p.doc, p.output, journal, a.quiet, done.size());
   harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
                         stop);
@@ -414,8 +431,15 @@ void add_worker_command(CLI::App& app, const GlobalOptions& g, Action& action) {
   // Internal: started by `run` for case isolation. Hidden from --help.
   auto* cmd = app.add_subcommand("worker", "");
   cmd->group("");
-  cmd->callback(
-      [&g, &action] { action = [&g] { return harness::worker_main(driver_options(g), 0, 3); }; });
+  cmd->callback([&g, &action] {
+    action = [&g] {
+      // The parent already checked the paths it was given; it passes the
+      // CHIPCERT_DRIVER_PATH entries as flags too, and those stay lenient.
+      harness::DriverOptions o = driver_options(g);
+      o.required_paths.clear();
+      return harness::worker_main(o, 0, 3);
+    };
+  });
 }
 
 }  // namespace chipcert::cli

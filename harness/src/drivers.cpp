@@ -66,24 +66,50 @@ std::string validate_driver_table(const cc_driver_v1* t, uint32_t requested_abi)
 
 namespace {
 
-std::vector<std::string> expand_plugin_paths(const std::vector<std::string>& paths,
+constexpr const char* kExpected = "expected a driver plugin .so file or a directory of them";
+
+bool is_required(const DriverOptions& o, const std::string& path) {
+  return std::find(o.required_paths.begin(), o.required_paths.end(), path) !=
+         o.required_paths.end();
+}
+
+/// A plugin that cannot be used: an error for a required path, else a problem.
+void reject(const DriverOptions& o, std::vector<results::DriverProblem>& problems,
+            const std::string& path, std::string reason) {
+  if (is_required(o, path)) throw DriverPathError(path, std::move(reason));
+  problems.push_back({path, std::move(reason)});
+}
+
+std::vector<std::string> expand_plugin_paths(const DriverOptions& o,
                                              std::vector<results::DriverProblem>& problems) {
   std::vector<std::string> files;
-  for (const auto& p : paths) {
+  for (const auto& p : o.plugin_paths) {
     std::error_code ec;
     const auto st = fs::status(p, ec);
-    if (ec || !fs::exists(st)) {
+    if (st.type() == fs::file_type::not_found) {
+      // Unrequired missing entries keep the historical short reason.
+      if (is_required(o, p)) throw DriverPathError(p, std::string("does not exist; ") + kExpected);
       problems.push_back({p, "driver path does not exist"});
+    } else if (ec) {
+      reject(o, problems, p, "cannot be read: " + ec.message());
     } else if (fs::is_directory(st)) {
       std::vector<std::string> found;
       for (const auto& e : fs::directory_iterator(p, ec))
         if (e.path().extension() == ".so" && !fs::is_directory(e.path()))
           found.push_back(e.path().string());
-      if (ec) problems.push_back({p, "cannot list driver directory: " + ec.message()});
+      if (ec) {
+        reject(o, problems, p, "cannot list driver directory: " + ec.message());
+      } else if (found.empty()) {
+        // Not fatal even when named: an empty plugin folder is a normal state.
+        problems.push_back({p, "driver directory contains no *.so plugin"});
+      }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else {
+    } else if (fs::is_regular_file(st)) {
       files.push_back(p);
+    } else {
+      reject(o, problems, p,
+             std::string("is neither a regular file nor a directory; ") + kExpected);
     }
   }
   return files;
@@ -115,20 +141,24 @@ DriverSet load_drivers(const DriverOptions& options) {
       add_driver(set, {t->name, "builtin", t, nullptr});
     }
   }
-  for (const auto& file : expand_plugin_paths(options.plugin_paths, set.problems)) {
+  for (const auto& file : expand_plugin_paths(options, set.problems)) {
     dlerror();
     void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       const char* err = dlerror();
-      set.problems.push_back(
-          {file, std::string("not a loadable shared object: ") + (err ? err : "dlopen failed")});
+      reject(
+          options, set.problems, file,
+          std::string("not a loadable shared object: ") + (err ? err : "dlopen failed") +
+              (is_required(options, file)
+                   ? "; expected a chipcert driver plugin (an ELF shared object for this machine)"
+                   : ""));
       continue;
     }
     std::shared_ptr<void> lib(handle, [](void* h) { dlclose(h); });
     void* sym = dlsym(handle, CC_DRIVER_ENTRY_SYMBOL);
     if (sym == nullptr) {
-      set.problems.push_back({file, std::string("no ") + CC_DRIVER_ENTRY_SYMBOL +
-                                        " symbol: not a chipcert driver plugin"});
+      reject(options, set.problems, file,
+             std::string("no ") + CC_DRIVER_ENTRY_SYMBOL + " symbol: not a chipcert driver plugin");
       continue;
     }
     cc_driver_entry_fn entry;
@@ -136,7 +166,7 @@ DriverSet load_drivers(const DriverOptions& options) {
     const cc_driver_v1* t = entry(CC_DRIVER_ABI_VERSION);
     const std::string why = validate_driver_table(t, CC_DRIVER_ABI_VERSION);
     if (!why.empty()) {
-      set.problems.push_back({file, why});
+      reject(options, set.problems, file, why);
       continue;
     }
     add_driver(set, {t->name, file, t, std::move(lib)});

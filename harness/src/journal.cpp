@@ -43,20 +43,19 @@ Journal Journal::create(const std::string& path, const JournalHeader& header) {
 Journal Journal::append_to(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) throw FileError("cannot open journal " + path + ": " + std::strerror(errno));
-  // A torn last line must not glue onto the next record: end it first.
-  const off_t size = ::lseek(fd, 0, SEEK_END);
-  if (size > 0) {
-    char last = '\n';
-    const int rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (rfd >= 0) {
-      if (::pread(rfd, &last, 1, size - 1) != 1) last = '\n';
-      ::close(rfd);
-    }
-    Journal j(path, fd);
-    if (last != '\n') j.write_line("");
-    return j;
+  Journal j(path, fd);
+  // A torn last line (killed mid-write) is an unfinished case that read()
+  // drops. Cut it off rather than end it with a newline: a complete but
+  // malformed line in the middle would make the next --resume of this
+  // journal (after a second interruption) fail to read it.
+  const std::string text = read_text_file(path, kMaxJournalBytes);
+  const size_t last_nl = text.rfind('\n');
+  if (!text.empty() && text.back() != '\n' && last_nl != std::string::npos) {
+    if (::ftruncate(fd, static_cast<off_t>(last_nl + 1)) != 0 || ::fsync(fd) != 0)
+      throw FileError("cannot drop the torn last line of journal " + path + ": " +
+                      std::strerror(errno));
   }
-  return Journal(path, fd);
+  return j;
 }
 
 Journal::Journal(Journal&& o) noexcept : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)) {}

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 
 namespace ch = chipcert::harness;
 
@@ -147,4 +148,95 @@ TEST(PluginLoading, MissingPathIsAProblem) {
   const auto set = ch::load_drivers(o);
   ASSERT_EQ(set.problems.size(), 1u);
   EXPECT_EQ(set.problems[0].reason, "driver path does not exist");
+}
+
+// Paths named on the command line (required_paths) must be usable: running
+// without the driver the user asked for would silently measure other devices.
+TEST(RequiredPluginPath, MissingPathThrowsNamingIt) {
+  ch::DriverOptions o;
+  o.builtins = false;
+  o.plugin_paths = o.required_paths = {"/no/such/plugin.so"};
+  try {
+    ch::load_drivers(o);
+    FAIL() << "no DriverPathError";
+  } catch (const ch::DriverPathError& e) {
+    EXPECT_EQ(e.path(), "/no/such/plugin.so");
+    EXPECT_NE(e.reason().find("does not exist"), std::string::npos) << e.reason();
+    EXPECT_NE(e.reason().find("expected a driver plugin .so file or a directory"),
+              std::string::npos)
+        << e.reason();
+  }
+}
+
+TEST(RequiredPluginPath, NeitherFileNorDirectoryThrows) {
+  ch::DriverOptions o;
+  o.builtins = false;
+  o.plugin_paths = o.required_paths = {"/dev/null"};
+  try {
+    ch::load_drivers(o);
+    FAIL() << "no DriverPathError";
+  } catch (const ch::DriverPathError& e) {
+    EXPECT_EQ(e.path(), "/dev/null");
+    EXPECT_NE(e.reason().find("neither a regular file nor a directory"), std::string::npos)
+        << e.reason();
+  }
+}
+
+struct RequiredFileCase {
+  const char* file;  ///< under CHIPCERT_TEST_PLUGIN_DIR
+  const char* reason;
+};
+
+class RequiredPluginFile : public ::testing::TestWithParam<RequiredFileCase> {};
+
+TEST_P(RequiredPluginFile, UnusableNamedFileThrowsWithItsReason) {
+  const std::string file = std::string(CHIPCERT_TEST_PLUGIN_DIR) + "/" + GetParam().file;
+  ch::DriverOptions o;
+  o.builtins = false;
+  o.plugin_paths = o.required_paths = {file};
+  try {
+    ch::load_drivers(o);
+    FAIL() << "no DriverPathError";
+  } catch (const ch::DriverPathError& e) {
+    EXPECT_EQ(e.path(), file);
+    EXPECT_NE(e.reason().find(GetParam().reason), std::string::npos) << e.reason();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Named, RequiredPluginFile,
+                         ::testing::Values(RequiredFileCase{"not_elf/chipcert_not_elf.so",
+                                                            "not a loadable shared object"},
+                                           RequiredFileCase{"no_entry/chipcert_no_entry.so",
+                                                            "no chipcert_driver_entry symbol"},
+                                           RequiredFileCase{"bad_abi/chipcert_bad_abi.so",
+                                                            "ABI version 99"}),
+                         [](const auto& info) {
+                           const std::string f = info.param.file;
+                           return f.substr(0, f.find('/'));
+                         });
+
+TEST(RequiredPluginPath, BrokenPluginInsideANamedDirectoryIsOnlyAProblem) {
+  const std::string dir = std::string(CHIPCERT_TEST_PLUGIN_DIR) + "/not_elf";
+  ch::DriverOptions o;
+  o.builtins = false;
+  o.plugin_paths = o.required_paths = {dir, CHIPCERT_PLUGIN_DIR};
+  const auto set = ch::load_drivers(o);
+  ASSERT_EQ(set.problems.size(), 1u);
+  EXPECT_NE(set.problems[0].reason.find("not a loadable shared object"), std::string::npos);
+  ASSERT_EQ(set.drivers.size(), 1u);
+  EXPECT_EQ(set.drivers[0].name, "example");
+}
+
+TEST(RequiredPluginPath, EmptyDirectoryIsAProblemNotAnError) {
+  const std::string dir = ::testing::TempDir() + "/chipcert-empty-plugins";
+  std::filesystem::create_directories(dir);
+  ch::DriverOptions o;
+  o.builtins = false;
+  o.plugin_paths = o.required_paths = {dir};
+  const auto set = ch::load_drivers(o);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(set.problems.size(), 1u);
+  EXPECT_EQ(set.problems[0].source, dir);
+  EXPECT_EQ(set.problems[0].reason, "driver directory contains no *.so plugin");
+  EXPECT_TRUE(set.drivers.empty());
 }

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -38,13 +39,36 @@ struct DriverSet {
 struct DriverOptions {
   /// Files or directories (every *.so inside, sorted) to load plugins from.
   std::vector<std::string> plugin_paths;
+  /// Those of plugin_paths the user named explicitly (--driver-path). For these,
+  /// a path that does not exist or is neither a file nor a directory, and a
+  /// named file that is not a loadable chipcert plugin, throw DriverPathError:
+  /// silently running without the driver asked for would measure the wrong
+  /// devices. A broken plugin inside a named directory is still only a problem,
+  /// as is any path from CHIPCERT_DRIVER_PATH (a search path, like an ICD's).
+  std::vector<std::string> required_paths;
   bool builtins = true;
+};
+
+/// An explicitly named plugin path (DriverOptions::required_paths) is unusable.
+class DriverPathError : public std::runtime_error {
+ public:
+  DriverPathError(std::string path, std::string reason)
+      : std::runtime_error(path + ": " + reason),
+        path_(std::move(path)),
+        reason_(std::move(reason)) {}
+  const std::string& path() const { return path_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string path_;
+  std::string reason_;
 };
 
 /// Split a CHIPCERT_DRIVER_PATH-style value on ':' (empty entries dropped).
 std::vector<std::string> split_search_path(const std::string& value);
 
-/// Load built-ins and plugins. Never throws for a bad plugin: it lands in problems.
+/// Load built-ins and plugins. A bad plugin lands in problems (a directory
+/// without any *.so too), except for a required path: DriverPathError.
 DriverSet load_drivers(const DriverOptions& options);
 
 /// Check a table returned by an entry point. Empty string when usable, else the reason.
