@@ -78,6 +78,26 @@ TEST(Conformance, TextOutputHasOneLinePerCheck) {
   EXPECT_NE(r.out.find(": CONFORMANT"), std::string::npos) << r.out;
 }
 
+// The built-in drivers meet the same contracts; skipped in a build without them.
+class BuiltinConformance : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BuiltinConformance, PassesEveryCheck) {
+  const auto r = ct::run_command({kBin, "conformance", "--driver", GetParam(), "--json"},
+                                 {"CHIPCERT_DRIVER_PATH="});
+  if (r.exit_code == 4) GTEST_SKIP() << GetParam() << " is not built in: " << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json doc = json::parse(r.out);
+  ASSERT_EQ(doc.at("drivers").size(), 1u);
+  EXPECT_EQ(doc.at("drivers")[0].at("source"), "builtin");
+  EXPECT_EQ(doc.at("drivers")[0].at("failed"), 0);
+  EXPECT_GE(doc.at("drivers")[0].at("passed").get<int>(), 30);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, BuiltinConformance, ::testing::Values("cpu", "opencl"),
+                         [](const ::testing::TestParamInfo<const char*>& i) {
+                           return std::string(i.param);
+                         });
+
 TEST(Conformance, UsageAndUnknownDriver) {
   auto r =
       ct::run_command({kBin, "--no-builtin-drivers", "conformance"}, {"CHIPCERT_DRIVER_PATH="});
