@@ -46,6 +46,7 @@ void add_verify_command(CLI::App& app, const GlobalOptions& g, Action& action);
 void add_report_command(CLI::App& app, const GlobalOptions& g, Action& action);
 void add_compare_command(CLI::App& app, const GlobalOptions& g, Action& action);
 void add_quota_command(CLI::App& app, const GlobalOptions& g, Action& action);
+void add_conformance_command(CLI::App& app, const GlobalOptions& g, Action& action);
 
 /// A results document, read directly or decoded from a certificate (DSSE
 /// envelope, detected by its "payloadType" key). The certificate's signature

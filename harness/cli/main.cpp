@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   cli::add_report_command(app, global, action);
   cli::add_compare_command(app, global, action);
   cli::add_quota_command(app, global, action);
+  cli::add_conformance_command(app, global, action);
 
   try {
     app.parse(argc, argv);
