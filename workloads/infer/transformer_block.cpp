@@ -201,15 +201,9 @@ class BlockInstance final : public Instance {
     dev_->read(y_, got32.data(), got32.size() * 4);
     const std::vector<double> got(got32.begin(), got32.end());
     if (ref_.empty()) ref_ = reference_forward();
-    double mx = 0;
-    for (double r : ref_) mx = std::max(mx, std::fabs(r));
     const double u = unit_roundoff(CC_DTYPE_F32);
     const double L = static_cast<double>(std::max({p_.hidden, p_.ffn, p_.keys()}));
-    const double norm_bound = 128.0 * std::sqrt(L) * u * mx;
-    std::ostringstream rule;
-    rule << "block output: |y-ref| <= 128*sqrt(L)*u*max|ref| + 2u|ref|, L=" << L << ", u=" << u;
-    return compare_elementwise(
-        ref_, got, [&](size_t k) { return norm_bound + 2.0 * u * std::fabs(ref_[k]); }, rule.str());
+    return compare_normwise(ref_, got, 128.0, L, u, "block output");
   }
 
   void enqueue() override {

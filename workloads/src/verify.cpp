@@ -64,6 +64,18 @@ VerifyResult compare_elementwise(std::span<const double> expected, std::span<con
   return r;
 }
 
+VerifyResult compare_normwise(std::span<const double> expected, std::span<const double> actual,
+                              double c, double L, double u, const std::string& what) {
+  double max_ref = 0;
+  for (double r : expected) max_ref = std::max(max_ref, std::fabs(r));
+  const double norm_bound = c * std::sqrt(L) * u * max_ref;
+  std::ostringstream rule;
+  rule << what << ": |x-ref| <= " << c << "*sqrt(L)*u*max|ref| + 2u|ref|, L=" << L << ", u=" << u;
+  return compare_elementwise(
+      expected, actual, [&](size_t k) { return norm_bound + 2.0 * u * std::fabs(expected[k]); },
+      rule.str());
+}
+
 VerifyResult compare_exact_bytes(std::span<const std::byte> expected,
                                  std::span<const std::byte> actual) {
   VerifyResult r;

@@ -96,3 +96,20 @@ TEST(Verify, MergeKeepsWorstOutcome) {
   EXPECT_EQ(m.checked, 20u);
   EXPECT_EQ(m.mismatches, 1u);
 }
+
+TEST(Verify, NormwiseBoundScalesWithLargestReferenceElement) {
+  // ref = {1000, 1}: bound for element 1 is c*sqrt(L)*u*1000 + 2u, so an
+  // error just under that passes and one just over fails.
+  const std::vector<double> ref{1000.0, 1.0};
+  const double c = 64, L = 16, u = 0x1p-24;
+  const double bound1 = c * std::sqrt(L) * u * 1000.0 + 2.0 * u;
+  auto ok =
+      cw::compare_normwise(ref, std::vector<double>{1000.0, 1.0 + 0.9 * bound1}, c, L, u, "dW");
+  EXPECT_TRUE(ok.passed) << ok.reason;
+  auto bad =
+      cw::compare_normwise(ref, std::vector<double>{1000.0, 1.0 + 1.1 * bound1}, c, L, u, "dW");
+  EXPECT_FALSE(bad.passed);
+  EXPECT_EQ(bad.mismatches, 1u);
+  EXPECT_EQ(bad.first_mismatches.front().index, 1u);
+  EXPECT_NE(bad.tolerance.find("dW: |x-ref| <= 64*sqrt(L)"), std::string::npos) << bad.tolerance;
+}

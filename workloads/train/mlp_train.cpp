@@ -35,7 +35,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "../src/builtin.hpp"
 #include "../src/op_instance.hpp"
@@ -168,13 +167,7 @@ class MlpTrainInstance final : public Instance {
     const double L =
         static_cast<double>(std::max({p_.in, p_.hidden, p_.batch, p_.classes, int64_t{1}}));
     auto check = [&](std::span<const double> ref, std::span<const double> got, const char* what) {
-      double mx = 0;
-      for (double r : ref) mx = std::max(mx, std::fabs(r));
-      const double norm_bound = 64.0 * std::sqrt(L) * u * mx;
-      std::ostringstream rule;
-      rule << what << ": |x-ref| <= 64*sqrt(L)*u*max|ref| + 2u|ref|, L=" << L << ", u=" << u;
-      return compare_elementwise(
-          ref, got, [&](size_t k) { return norm_bound + 2.0 * u * std::fabs(ref[k]); }, rule.str());
+      return compare_normwise(ref, got, 64.0, L, u, what);
     };
     std::vector<VerifyResult> parts;
     parts.push_back(

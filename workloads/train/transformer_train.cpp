@@ -225,13 +225,7 @@ class LayerTrainInstance final : public Instance {
     const double u = unit_roundoff(CC_DTYPE_F32);
     const double L = double(std::max({p_.seq, p_.hidden, p_.ffn, p_.classes}));
     auto check = [&](const Mat& ref, const Mat& got, const char* what) {
-      double mx = 0;
-      for (double r : ref) mx = std::max(mx, std::fabs(r));
-      const double bound = 256.0 * std::sqrt(L) * u * mx;
-      std::ostringstream rule;
-      rule << what << ": |x-ref| <= 256*sqrt(L)*u*max|ref| + 2u|ref|, L=" << L << ", u=" << u;
-      return compare_elementwise(
-          ref, got, [&](size_t k) { return bound + 2.0 * u * std::fabs(ref[k]); }, rule.str());
+      return compare_normwise(ref, got, 256.0, L, u, what);
     };
     std::vector<VerifyResult> parts;
     parts.push_back(check(Mat{ref_loss_}, Mat{double(loss)}, "loss"));

@@ -47,6 +47,16 @@ VerifyResult compare_elementwise(std::span<const double> expected, std::span<con
                                  const std::function<double(size_t)>& bound,
                                  const std::string& rule);
 
+/// Compare a whole computation's output (a layer, a training step's
+/// gradients) where rounding errors accumulate over a chain of kernels:
+/// element i passes when |actual - expected| <= c*sqrt(L)*u*max|expected| +
+/// 2u|expected|. The first term is the normwise bound of a length-L dot
+/// product (Higham, 2nd ed., sec. 3.5, probabilistic form) scaled by c for the
+/// chain's depth; the second lets large elements carry their own rounding.
+/// `what` names the output in the rule text.
+VerifyResult compare_normwise(std::span<const double> expected, std::span<const double> actual,
+                              double c, double L, double u, const std::string& what);
+
 /// Compare two byte strings exactly (transfers): every differing byte is a
 /// mismatch (index = byte offset, values = the bytes). Zero trust as above.
 VerifyResult compare_exact_bytes(std::span<const std::byte> expected,
