@@ -288,3 +288,23 @@ void add_conformance_command(CLI::App& app, const GlobalOptions& g, Action& acti
 }
 
 }  // namespace chipcert::cli
+
+namespace chipcert::cli::conformance {
+
+void require(bool ok, const std::string& why) {
+  if (!ok) throw Failure(why);
+}
+
+const cc_driver_v1& table(const Target& t) {
+  const std::string why = harness::validate_driver_table(t.table, CC_DRIVER_ABI_VERSION);
+  require(why.empty(), "no usable driver table: " + why);
+  return *t.table;
+}
+
+std::string error_text(const cc_driver_v1& d, cc_device* dev) {
+  const char* e = d.last_error(dev);
+  return e == nullptr ? std::string("(last_error returned NULL)")
+                      : std::string(e, strnlen(e, 4096));
+}
+
+}  // namespace chipcert::cli::conformance

@@ -33,6 +33,16 @@ struct Check {
   std::function<std::string(const Target&, const Progress&)> run;
 };
 
+/// Helpers shared by the check files (conformance_checks.cpp, conformance_ops.cpp).
+
+/// Throws Failure(why) unless ok.
+void require(bool ok, const std::string& why);
+/// The target's table after validating it against the ABI; Failure if unusable.
+const cc_driver_v1& table(const Target& t);
+/// last_error as text, bounded; "(last_error returned NULL)" for a NULL pointer,
+/// which the contract forbids, so the report says so rather than printing nothing.
+std::string error_text(const cc_driver_v1& d, cc_device* dev);
+
 /// Every check, in report order: ABI, discovery, memory, ops, errors, threads, teardown.
 std::vector<Check> all_checks();
 

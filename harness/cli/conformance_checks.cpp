@@ -17,21 +17,6 @@ namespace chipcert::cli::conformance {
 
 namespace {
 
-void require(bool ok, const std::string& why) {
-  if (!ok) throw Failure(why);
-}
-
-const cc_driver_v1& table(const Target& t) {
-  const std::string why = harness::validate_driver_table(t.table, CC_DRIVER_ABI_VERSION);
-  require(why.empty(), "no usable driver table: " + why);
-  return *t.table;
-}
-
-std::string error_text(const cc_driver_v1& d, cc_device* dev) {
-  const char* e = d.last_error(dev);
-  return e == nullptr ? std::string() : std::string(e, strnlen(e, 4096));
-}
-
 /// A failed call must leave a non-empty last_error; returns it.
 std::string require_message(const cc_driver_v1& d, cc_device* dev, const std::string& call) {
   const char* e = d.last_error(dev);
