@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <thread>
 
 #include "cpu_test_support.hpp"
 
@@ -31,29 +30,15 @@ bool section(const char* name) {
   return !only || !*only || std::strstr(only, name) != nullptr;
 }
 
-/// Core clock under load in GHz: one dependent integer add per cycle, run on
-/// every core at once (best of 5), divided by each thread's own CPU time, so
-/// time the thread spent descheduled on a shared machine does not count.
-double measured_clock_ghz(unsigned cores) {
-  constexpr int64_t kAdds = 400'000'000;
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    std::vector<double> ghz(cores);
-    std::vector<std::thread> team;
-    for (unsigned t = 0; t < cores; ++t)
-      team.emplace_back([&ghz, t] {
-        int64_t x = 0;
-        timespec a{}, b{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-        for (int64_t i = 0; i < kAdds; ++i) __asm__ volatile("add $1, %0" : "+r"(x));
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-        ghz[t] =
-            double(x) / (double(b.tv_sec - a.tv_sec) + 1e-9 * double(b.tv_nsec - a.tv_nsec)) / 1e9;
-      });
-    for (auto& th : team) th.join();
-    best = std::max(best, *std::min_element(ghz.begin(), ghz.end()));
-  }
-  return best;
+/// Core clock under load in GHz from CHIPCERT_PERF_CLOCK_GHZ: the harness
+/// owns the measurement (harness/src/clock.cpp; `chipcert run` records it as
+/// host.clock_under_load_mhz and bench/chipcert_fidelity prints it), and a
+/// driver test may not link the harness. Without it, 4.1 GHz (issue 10's
+/// figure for this machine) and the ratios say so.
+double clock_ghz() {
+  const char* env = std::getenv("CHIPCERT_PERF_CLOCK_GHZ");
+  const double ghz = env ? std::atof(env) : 0.0;
+  return ghz > 0 ? ghz : 4.1;
 }
 
 class CpuPerf : public CpuOps {
@@ -88,8 +73,10 @@ TEST_F(CpuPerf, DISABLED_Figures) {
   di.struct_size = sizeof di;
   ASSERT_EQ(drv().device_info(0, &di), CC_OK);
   const unsigned cores = di.compute_units;
-  const double ghz = section("clock") ? measured_clock_ghz(cores) : 4.1;
-  std::printf("clock under load: %.3f GHz x %u cores\n", ghz, cores);
+  const double ghz = clock_ghz();
+  std::printf("clock: %.3f GHz x %u cores (%s)\n", ghz, cores,
+              std::getenv("CHIPCERT_PERF_CLOCK_GHZ") ? "CHIPCERT_PERF_CLOCK_GHZ"
+                                                     : "assumed; set CHIPCERT_PERF_CLOCK_GHZ");
   std::fflush(stdout);
   const auto report = [&](const char* what, double flops, double s, double per_cycle) {
     const double rate = flops / s / 1e9, peak = ghz * cores * per_cycle;
