@@ -11,12 +11,14 @@
  * shown without any SDK. To port it: keep the structure and the argument
  * checks, replace the bodies marked "VENDOR:" with calls into your runtime.
  *
- * Environment (read when enumerate / device_info / open are called):
- *   CHIPCERT_EXAMPLE_DEVICES=N    number of devices, 1..16 (default 1)
- *   CHIPCERT_EXAMPLE_VENDOR       vendor string (default "chipcert example")
- *   CHIPCERT_EXAMPLE_MODEL        device name   (default "chipcert example device")
- *   CHIPCERT_EXAMPLE_SERIAL       serial of every device (default "": none)
- *   CHIPCERT_EXAMPLE_MEMORY_MB    memory per device in MiB (default 4096)
+ * Configuration (read when enumerate / device_info / open are called), from
+ * the environment or, for a setting the environment leaves unset, from the
+ * file CHIPCERT_EXAMPLE_CONFIG names ("key = value" lines, '#' comments):
+ *   CHIPCERT_EXAMPLE_DEVICES=N    devices    number of devices, 1..16 (default 1)
+ *   CHIPCERT_EXAMPLE_VENDOR       vendor     vendor string (default "chipcert example")
+ *   CHIPCERT_EXAMPLE_MODEL        model      device name (default "chipcert example device")
+ *   CHIPCERT_EXAMPLE_SERIAL       serial     serial of every device (default "": none)
+ *   CHIPCERT_EXAMPLE_MEMORY_MB    memory_mb  memory per device in MiB (default 4096)
  *
  * Design rules every driver should follow:
  *  - never abort(), exit() or print: failures are a cc_status plus a reason;
@@ -29,6 +31,7 @@
 
 #include <chipcert/driver.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,22 +96,9 @@ static cc_status fail(cc_device* dev, cc_status status, const char* fmt, ...) {
   return status;
 }
 
-/* ---- configuration from the environment ------------------------------------ */
+/* ---- configuration: environment, then CHIPCERT_EXAMPLE_CONFIG ------------- */
 
-/* Parse an unsigned decimal environment variable in [lo, hi]. */
-static cc_status env_u64(const char* var, uint64_t lo, uint64_t hi, uint64_t def, uint64_t* out) {
-  const char* s = getenv(var);
-  char* end = NULL;
-  unsigned long long v;
-  *out = def;
-  if (!s || !*s) return CC_OK;
-  v = strtoull(s, &end, 10);
-  if (*end != '\0' || s[0] == '-' || v < lo || v > hi)
-    return fail(NULL, CC_ERR_INVALID_ARGUMENT, "%s=\"%s\" is not a number in %" PRIu64 "..%" PRIu64,
-                var, s, lo, hi);
-  *out = (uint64_t)v;
-  return CC_OK;
-}
+#define EX_SETTING_MAX 256 /* longest value kept; the ABI arrays are shorter */
 
 /* Copy `src` into a fixed ABI array, truncating and always terminating. */
 static void copy_str(char* dst, size_t cap, const char* src) {
@@ -118,9 +108,104 @@ static void copy_str(char* dst, size_t cap, const char* src) {
   dst[n] = '\0';
 }
 
-static const char* env_or(const char* var, const char* def) {
-  const char* s = getenv(var);
-  return (s && *s) ? s : def;
+static char* trim(char* s) {
+  char* e;
+  while (*s == ' ' || *s == '\t') ++s;
+  e = s + strlen(s);
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r')) --e;
+  *e = '\0';
+  return s;
+}
+
+/* The value of setting `key` ("vendor") into buf: CHIPCERT_EXAMPLE_<KEY> when
+ * set and non-empty, else the config file's line for it, else *found = 0.
+ * `where` receives the source (the variable, or FILE:LINE) for messages.
+ * The file is read on every call (it is tiny) so no state outlives a call.
+ * VENDOR: a real driver asks its hardware for identity instead; a config file
+ * is for stand-in devices in demos and tests. */
+static cc_status setting(const char* key, char* buf, size_t cap, int* found, char where[300]) {
+  static const char* const known[] = {"devices", "vendor", "model", "serial", "memory_mb"};
+  char var[64], line[512];
+  const char* env;
+  const char* path;
+  FILE* f;
+  size_t i;
+  unsigned lineno = 0;
+  *found = 0;
+  snprintf(var, sizeof var, "CHIPCERT_EXAMPLE_%s", key);
+  for (i = strlen("CHIPCERT_EXAMPLE_"); var[i]; ++i)
+    if (var[i] >= 'a' && var[i] <= 'z') var[i] = (char)(var[i] - 'a' + 'A');
+  env = getenv(var);
+  if (env && *env) {
+    copy_str(buf, cap, env);
+    copy_str(where, 300, var);
+    *found = 1;
+    return CC_OK;
+  }
+  path = getenv("CHIPCERT_EXAMPLE_CONFIG");
+  if (!path || !*path) return CC_OK;
+  f = fopen(path, "r");
+  if (!f)
+    return fail(NULL, CC_ERR_INVALID_ARGUMENT, "CHIPCERT_EXAMPLE_CONFIG=%s: cannot open: %s", path,
+                strerror(errno));
+  while (fgets(line, sizeof line, f)) {
+    char *k, *v, *eq;
+    int ok = 0;
+    ++lineno;
+    k = trim(line);
+    if (*k == '\0' || *k == '#') continue;
+    eq = strchr(k, '=');
+    if (!eq) {
+      fclose(f);
+      return fail(NULL, CC_ERR_INVALID_ARGUMENT, "%s:%u: expected \"key = value\", found \"%.60s\"",
+                  path, lineno, k);
+    }
+    *eq = '\0';
+    k = trim(k);
+    v = trim(eq + 1);
+    for (i = 0; i < sizeof known / sizeof known[0]; ++i) ok = ok || strcmp(k, known[i]) == 0;
+    if (!ok) {
+      fclose(f);
+      return fail(NULL, CC_ERR_INVALID_ARGUMENT,
+                  "%s:%u: unknown key \"%.60s\" (known: devices, vendor, model, serial, "
+                  "memory_mb)",
+                  path, lineno, k);
+    }
+    if (strcmp(k, key) == 0) { /* the last line for a key wins */
+      copy_str(buf, cap, v);
+      snprintf(where, 300, "%.280s:%u", path, lineno);
+      *found = 1;
+    }
+  }
+  fclose(f);
+  return CC_OK;
+}
+
+/* Setting `key` as an unsigned decimal in [lo, hi], `def` when unset. */
+static cc_status setting_u64(const char* key, uint64_t lo, uint64_t hi, uint64_t def,
+                             uint64_t* out) {
+  char s[EX_SETTING_MAX], where[300];
+  char* end = NULL;
+  unsigned long long v;
+  int found;
+  cc_status st = setting(key, s, sizeof s, &found, where);
+  *out = def;
+  if (st != CC_OK || !found || !*s) return st;
+  v = strtoull(s, &end, 10);
+  if (*end != '\0' || s[0] == '-' || v < lo || v > hi)
+    return fail(NULL, CC_ERR_INVALID_ARGUMENT,
+                "%s: %s=\"%s\" is not a number in %" PRIu64 "..%" PRIu64, where, key, s, lo, hi);
+  *out = (uint64_t)v;
+  return CC_OK;
+}
+
+/* Setting `key` as text into buf, `def` when unset. */
+static cc_status setting_str(const char* key, const char* def, char* buf, size_t cap) {
+  char where[300];
+  int found;
+  cc_status st = setting(key, buf, cap, &found, where);
+  if (st == CC_OK && !found) copy_str(buf, cap, def);
+  return st;
 }
 
 /* FNV-1a, used to derive a stable UUID from the device identity. */
@@ -161,7 +246,7 @@ static cc_status ex_enumerate(uint32_t* count) {
   uint64_t n;
   cc_status st;
   if (!count) return fail(NULL, CC_ERR_INVALID_ARGUMENT, "enumerate: count is NULL");
-  st = env_u64("CHIPCERT_EXAMPLE_DEVICES", 1, EX_MAX_DEVICES, 1, &n);
+  st = setting_u64("devices", 1, EX_MAX_DEVICES, 1, &n);
   if (st != CC_OK) return st;
   *count = (uint32_t)n;
   return CC_OK;
@@ -179,8 +264,7 @@ static cc_status check_index(uint32_t index, const char* fn) {
 
 static cc_status memory_bytes(uint64_t* out) {
   uint64_t mb;
-  cc_status st =
-      env_u64("CHIPCERT_EXAMPLE_MEMORY_MB", 1, UINT64_MAX >> 20, EX_DEFAULT_MEMORY_MB, &mb);
+  cc_status st = setting_u64("memory_mb", 1, UINT64_MAX >> 20, EX_DEFAULT_MEMORY_MB, &mb);
   *out = mb << 20;
   return st;
 }
@@ -191,11 +275,14 @@ static cc_status memory_bytes(uint64_t* out) {
  * numbers 0, unknown strings "". Thread-safe; needs no open device. */
 static cc_status ex_device_info(uint32_t index, cc_device_info* info) {
   cc_device_info d;
-  const char* vendor = env_or("CHIPCERT_EXAMPLE_VENDOR", "chipcert example");
-  const char* model = env_or("CHIPCERT_EXAMPLE_MODEL", "chipcert example device");
+  char vendor[EX_SETTING_MAX], model[EX_SETTING_MAX], serial[EX_SETTING_MAX];
   size_t n;
   cc_status st = check_index(index, "device_info");
   if (st != CC_OK) return st;
+  if ((st = setting_str("vendor", "chipcert example", vendor, sizeof vendor)) != CC_OK ||
+      (st = setting_str("model", "chipcert example device", model, sizeof model)) != CC_OK ||
+      (st = setting_str("serial", "", serial, sizeof serial)) != CC_OK)
+    return st;
   if (!info || info->struct_size < 2 * sizeof(uint32_t))
     return fail(NULL, CC_ERR_INVALID_ARGUMENT,
                 "device_info: info is NULL or struct_size too small");
@@ -204,7 +291,7 @@ static cc_status ex_device_info(uint32_t index, cc_device_info* info) {
   copy_str(d.name, sizeof d.name, model);
   copy_str(d.vendor, sizeof d.vendor, vendor);
   copy_str(d.driver_version, sizeof d.driver_version, "example-1.0");
-  copy_str(d.serial, sizeof d.serial, env_or("CHIPCERT_EXAMPLE_SERIAL", ""));
+  copy_str(d.serial, sizeof d.serial, serial);
   make_uuid(d.uuid, d.vendor, d.name, index); /* from the truncated strings */
   st = memory_bytes(&d.memory_bytes);
   if (st != CC_OK) return st;

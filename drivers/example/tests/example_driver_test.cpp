@@ -4,8 +4,11 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -168,6 +171,68 @@ TEST(ExampleDriverDiscovery, IdentityFromEnvironment) {
     Info(0, &st);
     EXPECT_EQ(st, CC_ERR_INVALID_ARGUMENT);
   }
+}
+
+// A config file stands in for a vendor's identity in demos; the environment
+// still wins for any setting it sets, and a bad file is an error naming it.
+class ExampleDriverConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/example-config-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    path_ = tmpl;
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+  void Write(const std::string& text) {
+    FILE* f = std::fopen(path_.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  std::string path_;
+  EnvVar v_{"CHIPCERT_EXAMPLE_VENDOR", std::nullopt}, m_{"CHIPCERT_EXAMPLE_MODEL", std::nullopt},
+      s_{"CHIPCERT_EXAMPLE_SERIAL", std::nullopt}, d_{"CHIPCERT_EXAMPLE_DEVICES", std::nullopt},
+      mem_{"CHIPCERT_EXAMPLE_MEMORY_MB", std::nullopt};
+};
+
+TEST_F(ExampleDriverConfig, IdentityFromFile) {
+  Write(
+      "# stand-in for a domestic NPU\nvendor = Rebellions\n  model=ATOM (example)  \n"
+      "serial = RB-0007\ndevices = 3\nmemory_mb = 1024\n\n");
+  EnvVar c("CHIPCERT_EXAMPLE_CONFIG", path_);
+  uint32_t n = 0;
+  ASSERT_EQ(Driver()->enumerate(&n), CC_OK) << Driver()->last_error(nullptr);
+  EXPECT_EQ(n, 3u);
+  cc_device_info info = Info(2);
+  EXPECT_STREQ(info.vendor, "Rebellions");
+  EXPECT_STREQ(info.name, "ATOM (example)");
+  EXPECT_STREQ(info.serial, "RB-0007");
+  EXPECT_EQ(info.memory_bytes, 1024ull << 20);
+  EXPECT_STREQ(info.driver_version, "example-1.0");  // identity never changes the driver
+  EnvVar v("CHIPCERT_EXAMPLE_VENDOR", "FuriosaAI");
+  EXPECT_STREQ(Info(0).vendor, "FuriosaAI");  // the environment wins
+  EXPECT_STREQ(Info(0).name, "ATOM (example)");
+}
+
+TEST_F(ExampleDriverConfig, BadFileIsAnErrorNamingFileAndLine) {
+  EnvVar c("CHIPCERT_EXAMPLE_CONFIG", path_);
+  uint32_t n = 0;
+  const auto error = [] { return std::string(Driver()->last_error(nullptr)); };
+  Write("vendor = Acme\ncolour = blue\n");
+  EXPECT_EQ(Driver()->enumerate(&n), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find(path_ + ":2: unknown key \"colour\""), std::string::npos) << error();
+  Write("vendor Acme\n");
+  EXPECT_EQ(Driver()->enumerate(&n), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find(path_ + ":1: expected \"key = value\""), std::string::npos) << error();
+  Write("devices = many\n");
+  EXPECT_EQ(Driver()->enumerate(&n), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find(path_ + ":1: devices=\"many\" is not a number"), std::string::npos)
+      << error();
+  EnvVar missing("CHIPCERT_EXAMPLE_CONFIG", path_ + ".absent");
+  EXPECT_EQ(Driver()->enumerate(&n), CC_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(error().find(".absent: cannot open"), std::string::npos) << error();
 }
 
 TEST(ExampleDriverDiscovery, LongStringsTruncatedAndTerminated) {
