@@ -31,6 +31,7 @@ struct CertifyArgs {
   std::string passphrase_file;
   std::string output;
   bool self_signed = false;
+  bool allow_stand_in = false;
 };
 
 trust::Profile load_profile(const std::string& name, const std::string& file) {
@@ -56,6 +57,14 @@ int certify(const GlobalOptions& g, const CertifyArgs& a) {
   const trust::Profile profile = load_profile(a.profile, a.profile_file);
   const std::string bytes = harness::read_text_file(a.results, results::kMaxDocumentBytes);
   const results::Document doc = results::parse_document(bytes, a.results);
+  for (std::size_t i = 0; i < doc.devices.size(); ++i) {
+    const std::string why = trust::stand_in_reason(doc.devices[i]);
+    if (!why.empty() && !a.allow_stand_in)
+      throw results::ParseError(
+          a.results, "/devices/" + std::to_string(i) + "/driver",
+          "expected a device of a real driver, found stand-in " + doc.devices[i].id + ": " + why +
+              " (certify stand-ins only for demos and tests, with --allow-stand-in)");
+  }
   const trust::Key key = trust::Key::from_private_pem(harness::read_text_file(a.key, 64 << 10),
                                                       read_passphrase(a.passphrase_file), a.key);
   if (!key.is_ed25519())
@@ -84,6 +93,9 @@ int certify(const GlobalOptions& g, const CertifyArgs& a) {
     std::cout << "\n"
               << d.device << ": " << (d.valid ? "VALID" : "INVALID")
               << (d.tier.empty() ? "" : ", tier " + d.tier) << "\n";
+    for (const auto& dev : doc.devices)
+      if (dev.id == d.device && !trust::stand_in_reason(dev).empty())
+        std::cout << "  STAND-IN, not silicon: " << trust::stand_in_reason(dev) << "\n";
     for (const auto& r : d.rules) {
       std::cout << "  " << (r.passed ? "PASS " : "FAIL ") << r.rule_id << ": " << r.figure
                 << " (needs " << r.threshold << ")" << (r.detail.empty() ? "" : " -- " + r.detail)
@@ -111,6 +123,9 @@ void add_certify_command(CLI::App& app, const GlobalOptions& g, Action& action) 
   cmd->add_option("--passphrase-file", a->passphrase_file, "Passphrase of an encrypted key");
   cmd->add_option("-o,--output", a->output,
                   "Certificate path (default: RESULTS stem + .dsse.json)");
+  cmd->add_flag("--allow-stand-in", a->allow_stand_in,
+                "Certify devices of a simulating driver (example, fault) for demos and tests; "
+                "the certificate still names the driver");
   cmd->add_flag("--self-signed", a->self_signed,
                 "Mark the signer as self-signed (a local key, not a lab's)");
   cmd->callback([&g, &action, a] { action = [&g, a] { return certify(g, *a); }; });

@@ -31,6 +31,7 @@ struct QuotaArgs {
   std::string format = "text";
   std::string at;      ///< check time for max_age_days (RFC 3339 UTC), default now
   std::string output;  ///< plan: write the optimum as a plan file
+  bool allow_stand_in = false;
 };
 
 /// Everything both commands read, validated before any certificate is.
@@ -47,6 +48,7 @@ void load(const QuotaArgs& a, Inputs& in) {
       quota::parse_policy(harness::read_text_file(a.policy, quota::kMaxInputBytes), a.policy);
   in.keys = trust::load_trusted_keys(a.trusted_keys);
   in.ctx.keys = &in.keys;
+  in.ctx.allow_stand_in = a.allow_stand_in;
   for (const auto& f : a.profile_files)
     in.ctx.profiles.push_back(trust::parse_profile(harness::read_text_file(f, 4 << 20), f));
   if (a.at.empty()) {
@@ -104,6 +106,9 @@ void common_options(CLI::App* cmd, QuotaArgs& a) {
   cmd->add_option("--format", a.format,
                   "Output: text (default), json or html (one self-contained page)");
   cmd->add_option("--at", a.at, "Judge certificate age at this time (RFC 3339 UTC) instead of now");
+  cmd->add_flag(
+      "--allow-stand-in", a.allow_stand_in,
+      "Accept certificates of simulated devices (example, fault drivers): demos and tests");
 }
 
 }  // namespace

@@ -39,6 +39,14 @@ const char* outcome_word(trust::Check::Outcome o) {
   return "?";
 }
 
+/// Why the certified device `id` is a stand-in, from the signed results; "" if real.
+std::string stand_in(const trust::VerifyReport& rep, const std::string& id) {
+  if (!rep.results) return "";
+  for (const auto& dev : rep.results->devices)
+    if (dev.id == id) return trust::stand_in_reason(dev);
+  return "";
+}
+
 int verify(const VerifyArgs& a) {
   const trust::dsse::Envelope env = trust::dsse::parse_envelope(
       harness::read_text_file(a.certificate, trust::dsse::kMaxEnvelopeBytes), a.certificate);
@@ -65,7 +73,13 @@ int verify(const VerifyArgs& a) {
       for (char& ch : word) ch = static_cast<char>(ch - 'A' + 'a');
       checks.push_back({{"check", c.name}, {"outcome", word}, {"message", c.message}});
     }
+    nlohmann::json stand_ins = nlohmann::json::object();
+    if (accepted && rep.verdict)
+      for (const auto& d : rep.verdict->devices)
+        if (const std::string why = stand_in(rep, d.device); !why.empty())
+          stand_ins[d.device] = why;
     nlohmann::json j = {{"certificate", a.certificate},
+                        {"stand_ins", std::move(stand_ins)},
                         {"accepted", accepted},
                         {"checks", std::move(checks)},
                         {"verdict", accepted && rep.verdict ? results::to_json(*rep.verdict)
@@ -81,9 +95,12 @@ int verify(const VerifyArgs& a) {
       std::cout << "\nsigned " << rep.signed_at << " by " << rep.signer_key_id.substr(0, 16) << " ("
                 << rep.signer_kind << ") under " << rep.verdict->profile.name << " "
                 << rep.verdict->profile.version << ":\n";
-      for (const auto& d : rep.verdict->devices)
+      for (const auto& d : rep.verdict->devices) {
         std::cout << "  " << d.device << ": " << (d.valid ? "VALID" : "INVALID")
                   << (d.tier.empty() ? "" : ", tier " + d.tier) << "\n";
+        const std::string why = stand_in(rep, d.device);
+        if (!why.empty()) std::cout << "    STAND-IN, not silicon: " << why << "\n";
+      }
     }
     std::cout << "\ncertificate " << a.certificate << ": " << (accepted ? "ACCEPTED" : "REJECTED")
               << (accepted && a.require_valid && !all_valid ? " (but not every device is VALID)"

@@ -101,6 +101,9 @@ std::pair<std::string, std::string> admit(const LineItem& line, const trust::Ver
                                 [&](const results::Device& d) { return d.id == dv->device; });
   if (dev == doc.devices.end())
     return {"device", "device " + dv->device + " is not in the certificate's results"};
+  if (const std::string why = trust::stand_in_reason(*dev); !why.empty() && !ctx.allow_stand_in)
+    return {"stand-in", "device " + dv->device + " is a stand-in, not silicon: " + why +
+                            " (quotas count real devices; --allow-stand-in for demos and tests)"};
 
   // The profile and the verdict.
   const Certification& need = policy.certification;

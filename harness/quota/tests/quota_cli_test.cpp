@@ -71,14 +71,15 @@ class QuotaCli : public ::testing::Test {
            path(d.tag + ".json")},
           {"CHIPCERT_EXAMPLE_VENDOR=" + d.vendor, "CHIPCERT_EXAMPLE_MODEL=" + d.model});
       if (!must(run, "run " + d.tag)) return;
-      if (!must(run_chipcert({"certify", path(d.tag + ".json"), "--profile-file", kProfile, "--key",
-                              path("lab.key"), "-o", path(d.tag + ".dsse.json")}),
-                "certify " + d.tag))
+      if (!must(
+              run_chipcert({"certify", path(d.tag + ".json"), "--profile-file", kProfile, "--key",
+                            path("lab.key"), "--allow-stand-in", "-o", path(d.tag + ".dsse.json")}),
+              "certify " + d.tag))
         return;
     }
     // Signed by a key that is then revoked since before it signed.
     if (!must(run_chipcert({"certify", path("acme.json"), "--profile-file", kProfile, "--key",
-                            path("old.key"), "-o", path("acme-old.dsse.json")}),
+                            path("old.key"), "--allow-stand-in", "-o", path("acme-old.dsse.json")}),
               "certify old"))
       return;
     const auto id = run_chipcert({"key", "id", path("old.pub")});
@@ -137,9 +138,9 @@ class QuotaCli : public ::testing::Test {
   }
   static ct::CommandResult check(const std::string& plan_file, std::vector<std::string> extra = {},
                                  const std::string& policy = "policy.json") {
-    std::vector<std::string> a = {"quota",         "check",          plan_file,
-                                  "--policy",      path(policy),     "--trusted-keys",
-                                  path("trusted"), "--profile-file", kProfile};
+    std::vector<std::string> a = {
+        "quota",          "check",         plan_file,        "--policy", path(policy),
+        "--trusted-keys", path("trusted"), "--profile-file", kProfile,   "--allow-stand-in"};
     a.insert(a.end(), extra.begin(), extra.end());
     return run_chipcert(a);
   }
@@ -274,13 +275,13 @@ TEST_F(QuotaCli, PlanFindsTheOptimumAndItChecksCompliant) {
   const auto r =
       run_chipcert({"quota", "plan", "--policy", path("policy.json"), "--offers",
                     path("offers.json"), "--trusted-keys", path("trusted"), "--profile-file",
-                    kProfile, "--format", "json", "-o", path("optimal.json")});
+                    kProfile, "--allow-stand-in", "--format", "json", "-o", path("optimal.json")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json out = json::parse(r.out);
   ASSERT_TRUE(out["feasible"].get<bool>());
   const auto h = run_chipcert({"quota", "plan", "--policy", path("policy.json"), "--offers",
                                path("offers.json"), "--trusted-keys", path("trusted"),
-                               "--profile-file", kProfile, "--format", "html"});
+                               "--profile-file", kProfile, "--allow-stand-in", "--format", "html"});
   EXPECT_EQ(h.exit_code, 0) << h.err;
   EXPECT_THAT(h.out, HasSubstr("FEASIBLE: optimum found"));
   EXPECT_THAT(h.out, HasSubstr("<table id=\"rule-costs\">"));
@@ -339,13 +340,38 @@ TEST_F(QuotaCli, InfeasiblePolicyNamesTheConflictingConstraints) {
   write(path("short.json"), offers.dump(2));
   const auto r = run_chipcert({"quota", "plan", "--policy", path("policy.json"), "--offers",
                                path("short.json"), "--trusted-keys", path("trusted"),
-                               "--profile-file", kProfile});
+                               "--profile-file", kProfile, "--allow-stand-in"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("INFEASIBLE"));
   for (const char* c :
        {"  available:reb\n", "  available:fur\n", "  total-units\n", "  domestic-at-least-40\n"})
     EXPECT_THAT(r.out, HasSubstr(c));
   EXPECT_THAT(r.out, Not(HasSubstr("  nvidia-half\n")));
+}
+
+// The example plugin simulates devices: certify refuses them unless asked,
+// and a quota counts them only when asked, however the identity reads.
+TEST_F(QuotaCli, StandInDevicesAreRefusedUnlessAllowed) {
+  const auto c = run_chipcert({"certify", path("nv.json"), "--profile-file", kProfile, "--key",
+                               path("lab.key"), "-o", path("refused.dsse.json")});
+  EXPECT_EQ(c.exit_code, 3) << c.out << c.err;
+  EXPECT_THAT(c.err, HasSubstr("nv.json: /devices/0/driver: expected a device of a real driver, "
+                               "found stand-in example:0: driver 'example' simulates"));
+  EXPECT_FALSE(fs::exists(path("refused.dsse.json")));
+
+  plan("ok", lines(25000, 12000, 8000, 5000));
+  std::vector<std::string> a = {
+      "quota",          "check",         path("ok.json"),  "--policy", path("policy.json"),
+      "--trusted-keys", path("trusted"), "--profile-file", kProfile};
+  const auto q = run_chipcert(a);
+  EXPECT_EQ(q.exit_code, 1) << q.out << q.err;
+  EXPECT_THAT(q.out, HasSubstr("is a stand-in, not silicon: driver 'example' simulates"));
+
+  const auto v = run_chipcert({"verify", path("nv.dsse.json"), "--trusted-keys", path("trusted"),
+                               "--profile-file", kProfile});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_THAT(v.out, HasSubstr("example:0: VALID"));
+  EXPECT_THAT(v.out, HasSubstr("STAND-IN, not silicon: driver 'example'"));
 }
 
 TEST_F(QuotaCli, UsageAndInputErrors) {

@@ -34,6 +34,13 @@ std::string device_identity(const results::Device& d) {
   return j.dump();
 }
 
+std::string stand_in_reason(const results::Device& d) {
+  if (d.driver == "example")
+    return "driver 'example' simulates an accelerator on host memory (chipcert's template plugin)";
+  if (d.driver == "fault") return "driver 'fault' is chipcert's fault-injection test driver";
+  return "";
+}
+
 namespace {
 
 json subject(const std::string& name, const std::string& sha256) {

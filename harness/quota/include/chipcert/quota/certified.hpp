@@ -25,6 +25,7 @@ struct VerifyContext {
   const trust::TrustedKeys* keys = nullptr;
   std::vector<trust::Profile> profiles;  ///< accepted besides the built-in ones (--profile-file)
   int64_t now = 0;                       ///< seconds since the epoch, for max_age_days
+  bool allow_stand_in = false;  ///< accept simulated devices (trust::stand_in_reason), for demos
 };
 
 /// A line whose certificate passed every check.

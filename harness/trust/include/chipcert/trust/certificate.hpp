@@ -30,6 +30,13 @@ inline constexpr std::string_view kPredicateType = "https://chipcert.dev/certifi
 /// same object).
 std::string device_identity(const results::Device& d);
 
+/// Why device `d` is a stand-in and not silicon (its driver simulates a device:
+/// chipcert's example plugin, the fault-injection test driver), or "" for a
+/// real device. The driver name is part of the signed device identity, so a
+/// certificate can always say so; `certify` refuses stand-ins unless asked
+/// (demos, tests), `verify` marks them and `quota` rejects them unless asked.
+std::string stand_in_reason(const results::Device& d);
+
 struct CertifyRequest {
   std::string results_name;                    ///< subject name: the results file's base name
   std::string results_bytes;                   ///< the results file's exact bytes (digested)
