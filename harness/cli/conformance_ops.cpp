@@ -3,6 +3,8 @@
 // bad descriptors, error reporting, threads, and teardown with live resources.
 
 #include <atomic>
+#include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -281,6 +283,126 @@ std::string check_close_live(const Target& t, const Progress& progress) {
   return "close with 3 buffers and a kernel live, then open again and allocate";
 }
 
+/// timed_launch (optional): runs the kernel `repeat` times (the output shows
+/// it ran), returns a finite non-negative device time, and rejects a NULL
+/// result pointer with a reason.
+std::string check_timed_launch(const Target& t, const Progress& progress) {
+  const cc_driver_v1& d = table(t);
+  if (d.timed_launch == nullptr) return "not provided (optional): the harness times on the host";
+  Opened o(d, 0);
+  uint32_t nargs = 0;
+  uint64_t bytes = 0;
+  progress("prepare a cheap kernel");
+  cc_kernel* k = any_kernel(d, o.dev, &nargs, &bytes);
+  if (k == nullptr) return "provided; no stream_copy or noop kernel to time: not run";
+  cc_buffer* in = nullptr;
+  cc_buffer* out = nullptr;
+  std::vector<float> src(64), got(64, -1.0f);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = 0.5f + static_cast<float>(i);
+  if (nargs == 2) {
+    if (d.alloc(o.dev, bytes, &in) != CC_OK || d.alloc(o.dev, bytes, &out) != CC_OK)
+      throw Failure("alloc: " + error_text(d, o.dev));
+    require(d.write(o.dev, in, 0, src.data(), bytes) == CC_OK &&
+                d.write(o.dev, out, 0, got.data(), bytes) == CC_OK,
+            "write: " + error_text(d, o.dev));
+  }
+  cc_buffer* const args[2] = {in, out};
+  std::string figures;
+  for (uint32_t repeat : {1u, 8u}) {
+    progress("timed_launch repeat " + std::to_string(repeat));
+    double seconds = -1;
+    const cc_status st = d.timed_launch(o.dev, k, args, nargs, repeat, &seconds);
+    if (st != CC_OK)
+      throw Failure("timed_launch(repeat " + std::to_string(repeat) + ") returned " +
+                    cc_status_string(st) + ": " + error_text(d, o.dev));
+    require(std::isfinite(seconds) && seconds >= 0 && seconds < 60,
+            "timed_launch(repeat " + std::to_string(repeat) + ") gave " + std::to_string(seconds) +
+                " s (expected a finite time in [0, 60) s)");
+    figures += (figures.empty() ? "" : ", ") + std::to_string(repeat) + "x " +
+               std::to_string(seconds * 1e6) + " us";
+  }
+  if (nargs == 2) {
+    require(d.read(o.dev, out, 0, got.data(), bytes) == CC_OK, "read: " + error_text(d, o.dev));
+    require(got == src,
+            "after timed_launch the stream_copy output is not its input: the "
+            "kernel did not run");
+  }
+  progress("timed_launch with a NULL result pointer");
+  expect_failure(d, o.dev, d.timed_launch(o.dev, k, args, nargs, 1, nullptr),
+                 "timed_launch(seconds = NULL)");
+  return std::string(nargs == 2 ? "stream_copy" : "noop") + " timed (" + figures +
+         "), output checked, NULL result rejected";
+}
+
+/// read_sensors (optional): CC_OK with each field finite (negative = not
+/// reported) or UNSUPPORTED with a reason; never writes past struct_size.
+std::string check_sensors(const Target& t, const Progress& progress) {
+  const cc_driver_v1& d = table(t);
+  if (d.read_sensors == nullptr) return "not provided (optional): no sensor figures";
+  Opened o(d, 0);
+  progress("read_sensors, full struct");
+  cc_sensors s;
+  std::memset(&s, 0, sizeof s);
+  s.struct_size = sizeof s;
+  const cc_status st = d.read_sensors(o.dev, &s);
+  if (st == CC_ERR_UNSUPPORTED) {
+    require(!error_text(d, o.dev).empty(), "read_sensors: UNSUPPORTED without a reason");
+    return "UNSUPPORTED with a reason: " + error_text(d, o.dev);
+  }
+  if (st != CC_OK)
+    throw Failure(std::string("read_sensors returned ") + cc_status_string(st) + ": " +
+                  error_text(d, o.dev));
+  require(s.struct_size == sizeof s, "read_sensors changed struct_size");
+  for (auto [name, v] : {std::pair{"power_w", s.power_w},
+                         {"temperature_c", s.temperature_c},
+                         {"clock_mhz", s.clock_mhz}})
+    require(std::isfinite(v), std::string("read_sensors: ") + name + " is not finite (" +
+                                  std::to_string(v) + "); unknown must be negative");
+  progress("read_sensors, an older struct with power_w only");
+  struct {
+    cc_sensors head;
+    unsigned char canary[8];
+  } small;
+  std::memset(&small, 0x5a, sizeof small);
+  small.head.struct_size = offsetof(cc_sensors, temperature_c);
+  const cc_status st2 = d.read_sensors(o.dev, &small.head);
+  require(st2 == CC_OK, std::string("read_sensors with a smaller struct_size returned ") +
+                            cc_status_string(st2) + ": " + error_text(d, o.dev));
+  const auto* tail =
+      reinterpret_cast<const unsigned char*>(&small.head) + offsetof(cc_sensors, temperature_c);
+  for (size_t i = 0; i < sizeof small - offsetof(cc_sensors, temperature_c); ++i)
+    require(tail[i] == 0x5a, "read_sensors wrote past the caller's struct_size (byte " +
+                                 std::to_string(offsetof(cc_sensors, temperature_c) + i) + ")");
+  return "power " + std::to_string(s.power_w) + " W, temperature " +
+         std::to_string(s.temperature_c) + " C, clock " + std::to_string(s.clock_mhz) +
+         " MHz; smaller struct respected";
+}
+
+/// kernel_info (optional): never NULL, terminated within 4 KiB, printable, one
+/// line, the same on a second call.
+std::string check_kernel_info(const Target& t, const Progress& progress) {
+  const cc_driver_v1& d = table(t);
+  if (d.kernel_info == nullptr) return "not provided (optional): results carry no kernel note";
+  Opened o(d, 0);
+  uint32_t nargs = 0;
+  uint64_t bytes = 0;
+  progress("prepare a cheap kernel");
+  cc_kernel* k = any_kernel(d, o.dev, &nargs, &bytes);
+  if (k == nullptr) return "provided; no stream_copy or noop kernel to ask about: not run";
+  progress("kernel_info");
+  const char* first = d.kernel_info(o.dev, k);
+  require(first != nullptr, "kernel_info returned NULL (must never be NULL)");
+  const size_t n = strnlen(first, 4096);
+  require(n < 4096, "kernel_info is not NUL-terminated within 4096 bytes");
+  const std::string text(first, n);
+  for (unsigned char c : text)
+    require(c >= 0x20 || c == '\t', "kernel_info has a control character (it must be one line)");
+  const char* second = d.kernel_info(o.dev, k);
+  require(second != nullptr && std::string(second, strnlen(second, 4096)) == text,
+          "kernel_info changed between two calls for the same kernel");
+  return "\"" + text.substr(0, 80) + (text.size() > 80 ? "...\"" : "\"");
+}
+
 }  // namespace
 
 std::vector<Check> op_checks() {
@@ -301,6 +423,11 @@ std::vector<Check> late_checks() {
        check_errors},
       {"threads", "enumerate/device_info thread-safe; different devices concurrently",
        check_threads},
+      {"timer.timed_launch", "optional device timer runs the kernel and returns a sane time",
+       check_timed_launch},
+      {"sensors.read", "optional sensors: finite readings or UNSUPPORTED; struct_size respected",
+       check_sensors},
+      {"kernel.info", "optional kernel_info: one terminated, stable line", check_kernel_info},
       {"close.with_resources", "close with buffers and kernels still live does not crash",
        check_close_live},
   };
