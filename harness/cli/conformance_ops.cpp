@@ -283,6 +283,158 @@ std::string check_close_live(const Target& t, const Progress& progress) {
   return "close with 3 buffers and a kernel live, then open again and allocate";
 }
 
+/// A small fp32 descriptor of every op kind with buffers, for the size check.
+cc_op_desc sized_desc(cc_op_kind kind) {
+  cc_op_desc op = workloads::make_op(kind, CC_DTYPE_F32, CC_DTYPE_F32);
+  switch (kind) {
+    case CC_OP_GEMM:
+      op.u.gemm = {.m = 17,
+                   .n = 13,
+                   .k = 9,
+                   .lda = 11,
+                   .ldb = 13,
+                   .ldc = 15,
+                   .trans_a = 0,
+                   .trans_b = 0,
+                   .alpha = 1.0,
+                   .beta = 0.0,
+                   .batch = 1,
+                   .stride_a = 0,
+                   .stride_b = 0,
+                   .stride_c = 0};
+      break;
+    case CC_OP_STREAM_COPY:
+    case CC_OP_STREAM_MUL:
+    case CC_OP_STREAM_ADD:
+    case CC_OP_STREAM_TRIAD:
+    case CC_OP_STREAM_DOT:
+      op.u.stream = {.n = 1027, .scalar = 3.0};
+      break;
+    case CC_OP_PEAK:
+      op.u.peak = {.n = 257, .iterations = 16, .alpha = 0.999, .beta = 0.001};
+      break;
+    case CC_OP_CONV2D:
+      op.u.conv2d = {.n = 1,
+                     .c = 4,
+                     .h = 9,
+                     .w = 7,
+                     .k = 5,
+                     .r = 3,
+                     .s = 3,
+                     .stride_h = 1,
+                     .stride_w = 1,
+                     .pad_h = 1,
+                     .pad_w = 1,
+                     .dilation_h = 1,
+                     .dilation_w = 1,
+                     .groups = 1,
+                     .layout = CC_LAYOUT_NCHW,
+                     .reserved0 = 0};
+      break;
+    case CC_OP_ATTENTION:
+      op.u.attention = {.batch = 1,
+                        .heads = 2,
+                        .seq_q = 9,
+                        .seq_kv = 9,
+                        .head_dim = 8,
+                        .causal = 0,
+                        .layout = CC_ATTN_BHSD,
+                        .scale = 0.35};
+      break;
+    case CC_OP_LAYERNORM:
+    case CC_OP_SOFTMAX:
+    case CC_OP_LAYERNORM_BACKWARD:
+    case CC_OP_SOFTMAX_BACKWARD:
+    case CC_OP_SOFTMAX_XENT:
+      op.u.rows = {.rows = 5,
+                   .cols = 33,
+                   .eps = 1e-5,
+                   .scale = 0.125,
+                   .causal = 0,
+                   .reserved0 = 0,
+                   .seq_q = 0};
+      break;
+    case CC_OP_ADAMW:
+      op.u.adamw = {.n = 1027,
+                    .step = 1,
+                    .lr = 1e-3,
+                    .beta1 = 0.9,
+                    .beta2 = 0.999,
+                    .eps = 1e-8,
+                    .weight_decay = 0.01};
+      break;
+    default:  // GELU, ADD, MUL, GELU_BACKWARD
+      op.u.eltwise = {.n = 1027};
+      break;
+  }
+  return op;
+}
+
+/// Buffer sizes: every supported op accepts buffers of exactly
+/// cc_op_arg_bytes (the SDK's reading of driver.h) and refuses, with a
+/// reason, each buffer one byte shorter. Catches a driver that reads past a
+/// buffer it never checked, and one that demands more than the ABI says.
+std::string check_arg_sizes(const Target& t, const Progress& progress) {
+  const cc_driver_v1& d = table(t);
+  Opened o(d, 0);
+  std::string checked, unsupported;
+  for (uint32_t kind = CC_OP_NOOP + 1; kind < CC_OP_KIND_COUNT_; ++kind) {
+    const std::string name = cc_op_kind_name(kind);
+    const cc_op_desc op = sized_desc(static_cast<cc_op_kind>(kind));
+    progress(name + ": prepare");
+    cc_kernel* k = nullptr;
+    const cc_status st = d.prepare(o.dev, &op, &k);
+    if (st == CC_ERR_UNSUPPORTED) {
+      unsupported += (unsupported.empty() ? "" : ",") + name;
+      continue;
+    }
+    if (st != CC_OK)
+      throw Failure(name + ": prepare (fp32, small shape) returned " + cc_status_string(st) + ": " +
+                    error_text(d, o.dev));
+    const int n = cc_op_arg_count(kind);
+    std::vector<cc_buffer*> exact(static_cast<size_t>(n)), shorter(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      uint64_t bytes = 0;
+      require(cc_op_arg_bytes(&op, static_cast<uint32_t>(i), &bytes) == CC_OK,
+              name + ": the SDK has no size for argument " + std::to_string(i));
+      const std::vector<std::byte> zeros(bytes);
+      for (auto [buf, size] :
+           {std::pair{&exact[size_t(i)], bytes}, {&shorter[size_t(i)], bytes - 1}}) {
+        if (d.alloc(o.dev, size, buf) != CC_OK)
+          throw Failure(name + ": alloc(" + std::to_string(size) + "): " + error_text(d, o.dev));
+        if (size > 0 && d.write(o.dev, *buf, 0, zeros.data(), size) != CC_OK)
+          throw Failure(name + ": write: " + error_text(d, o.dev));
+      }
+    }
+    progress(name + ": launch with buffers of exactly the documented sizes");
+    const cc_status ok = d.launch(o.dev, k, exact.data(), static_cast<uint32_t>(n));
+    if (ok != CC_OK || d.synchronize(o.dev) != CC_OK)
+      throw Failure(name + ": launch with buffers of exactly the documented sizes returned " +
+                    cc_status_string(ok) + ": " + error_text(d, o.dev));
+    for (int i = 0; i < n; ++i) {
+      std::vector<cc_buffer*> args = exact;
+      args[size_t(i)] = shorter[size_t(i)];
+      const std::string what = name + ": launch with " +
+                               cc_op_arg_name(kind, static_cast<uint32_t>(i)) + " one byte short";
+      progress(what);
+      const cc_status bad = d.launch(o.dev, k, args.data(), static_cast<uint32_t>(n));
+      if (bad == CC_OK) (void)d.synchronize(o.dev);
+      expect_failure(d, o.dev, bad, what);
+      require(bad == CC_ERR_INVALID_ARGUMENT,
+              what + " returned " + cc_status_string(bad) + "; expected CC_ERR_INVALID_ARGUMENT");
+    }
+    for (int i = 0; i < n; ++i) {
+      d.free(o.dev, exact[size_t(i)]);
+      d.free(o.dev, shorter[size_t(i)]);
+    }
+    d.release(o.dev, k);
+    checked += (checked.empty() ? "" : ",") + name;
+  }
+  if (checked.empty()) return "no op with buffers is supported: nothing to check";
+  return "exact sizes accepted and one byte less refused for " + checked +
+         (unsupported.empty() ? "" : "; unsupported " + unsupported);
+}
+
 /// timed_launch (optional): runs the kernel `repeat` times (the output shows
 /// it ran), returns a finite non-negative device time, and rejects a NULL
 /// result pointer with a reason.
@@ -423,6 +575,8 @@ std::vector<Check> late_checks() {
        check_errors},
       {"threads", "enumerate/device_info thread-safe; different devices concurrently",
        check_threads},
+      {"args.sizes", "buffers of exactly the documented sizes accepted, one byte less refused",
+       check_arg_sizes},
       {"timer.timed_launch", "optional device timer runs the kernel and returns a sane time",
        check_timed_launch},
       {"sensors.read", "optional sensors: finite readings or UNSUPPORTED; struct_size respected",

@@ -175,6 +175,12 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"unterminated_info", {}, "info.fields", "not NUL-terminated", "open.repeated"},
         FaultCase{"absurd_info", {}, "info.fields", "name is empty", "open.repeated"},
         FaultCase{"huge_count", {}, "enumerate.stable", "not believable", "abi.current"},
+        FaultCase{"oversize",
+                  {"CHIPCERT_FAULT_OP=stream_copy"},
+                  "args.sizes",
+                  "stream_copy: launch with buffers of exactly the documented sizes returned "
+                  "CC_ERR_INVALID_ARGUMENT",
+                  "op.gemm"},
         FaultCase{"flaky_timer",
                   {"CHIPCERT_FAULT_OP=stream_copy"},
                   "timer.timed_launch",

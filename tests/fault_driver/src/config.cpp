@@ -9,7 +9,7 @@
 namespace chipcert::fault {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Mode>, 20> kModes{{
+constexpr std::array<std::pair<std::string_view, Mode>, 21> kModes{{
     {"none", Mode::none},
     {"wrong", Mode::wrong},
     {"ulp", Mode::ulp},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<std::string_view, Mode>, 20> kModes{{
     {"enumerate_error", Mode::enumerate_error},
     {"wrong_after", Mode::wrong_after},
     {"flaky_timer", Mode::flaky_timer},
+    {"oversize", Mode::oversize},
 }};
 
 [[noreturn]] void bad(const char* var, std::string_view value, const std::string& expected) {

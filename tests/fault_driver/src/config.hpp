@@ -45,6 +45,7 @@ enum class Mode {
   enumerate_error,
   wrong_after,
   flaky_timer,
+  oversize,
 };
 
 /// CC_OP_KIND_COUNT_ stands for "any op".

@@ -34,6 +34,16 @@ int cc_op_arg_count(uint32_t kind);
     the kind is unknown or index >= cc_op_arg_count(kind). */
 const char* cc_op_arg_name(uint32_t kind, uint32_t index);
 
+/** The smallest size in bytes buffer `index` of `op` must have, as driver.h's op
+    documentation defines it (leading dimensions, batch strides, the conv output
+    size, statistics in fp32 or fp64), into *bytes. CC_OK; CC_ERR_INVALID_ARGUMENT
+    for a NULL pointer, an index beyond the op's buffers, a negative or
+    inconsistent shape, or a size that overflows 64 bits; CC_ERR_UNSUPPORTED for an
+    op kind or dtype this SDK does not know. A driver compares each launch()
+    argument's size with it; `chipcert conformance` checks that a driver accepts
+    exactly these sizes and refuses one byte less. */
+int cc_op_arg_bytes(const cc_op_desc* op, uint32_t index, uint64_t* bytes);
+
 #ifdef __cplusplus
 }
 #endif
