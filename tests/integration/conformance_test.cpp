@@ -184,7 +184,7 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"flaky_timer",
                   {"CHIPCERT_FAULT_OP=stream_copy"},
                   "timer.timed_launch",
-                  "(expected a finite time in [0, 60) s)",
+                  "(expected a finite time in (0, 60) s)",
                   "op.stream_copy"},
         FaultCase{"enumerate_error",
                   {},
