@@ -146,11 +146,27 @@ Device::Device() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
 Device::~Device() {
   kernels_.clear();
   buffers_.clear();
+  if (caller_binding_) {
+    // Only the caller's own binding can be restored safely (another thread
+    // may have exited); a device closed elsewhere leaves it pinned.
+    if (pthread_equal(pthread_self(), caller_))
+      (void)hwloc_set_cpubind(topology_, caller_binding_, HWLOC_CPUBIND_THREAD);
+    hwloc_bitmap_free(caller_binding_);
+  }
   if (topology_) hwloc_topology_destroy(topology_);
 }
 
 void Device::pin_threads() {
   pinned_for_ = std::this_thread::get_id();
+  if (topology_ && !caller_binding_) {
+    caller_binding_ = hwloc_bitmap_alloc();
+    caller_ = pthread_self();
+    if (caller_binding_ &&
+        hwloc_get_cpubind(topology_, caller_binding_, HWLOC_CPUBIND_THREAD) != 0) {
+      hwloc_bitmap_free(caller_binding_);
+      caller_binding_ = nullptr;
+    }
+  }
   // oneDNN (GOMP build) sizes its parallel regions from this thread's ICV.
   omp_set_num_threads(threads_);
   if (!topology_) {

@@ -7,6 +7,7 @@
 
 #include <chipcert/driver.h>
 #include <hwloc.h>
+#include <pthread.h>
 
 #include <cstdint>
 #include <memory>
@@ -175,6 +176,11 @@ class Device {
   hwloc_topology_t topology_ = nullptr;
   int threads_ = 1;
   std::thread::id pinned_for_;
+  // The binding the thread that opened the device had before pin_threads,
+  // restored at close: threads that thread creates later (an OpenCL
+  // runtime's workers) inherit its mask and would all share one core.
+  hwloc_bitmap_t caller_binding_ = nullptr;
+  pthread_t caller_ = {};
   dnnl::engine engine_;
   dnnl::stream stream_;
   // Kernels hold oneDNN primitives: declared after the engine so they die first.

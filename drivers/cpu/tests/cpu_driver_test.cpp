@@ -2,6 +2,7 @@
 // (or a dlopen'ed plugin's user) sees it.
 #include <chipcert/cpu_driver.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -147,6 +148,27 @@ TEST(CpuDriverEntry, EnumerateAndInfo) {
   cc_device* dev = nullptr;
   EXPECT_EQ(drv().open(3, &dev), CC_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(dev, nullptr);
+}
+
+// open() pins the calling thread to a core for OpenMP; close() must give it
+// its binding back, or threads it starts later (an OpenCL runtime's workers,
+// an MPI progress thread) all inherit one core. Run on a fresh thread so the
+// test does not depend on what other tests did to the main thread.
+TEST(CpuDriverEntry, CloseRestoresTheCallersCpuBinding) {
+  std::thread([] {
+    cpu_set_t before, pinned, after;
+    ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+    if (CPU_COUNT(&before) < 2) GTEST_SKIP() << "one CPU: pinning changes nothing to see";
+    cc_device* dev = nullptr;
+    ASSERT_EQ(drv().open(0, &dev), CC_OK) << drv().last_error(nullptr);
+    ASSERT_EQ(sched_getaffinity(0, sizeof pinned, &pinned), 0);
+    const bool was_pinned = CPU_COUNT(&pinned) < CPU_COUNT(&before);
+    drv().close(dev);
+    ASSERT_EQ(sched_getaffinity(0, sizeof after, &after), 0);
+    EXPECT_TRUE(CPU_EQUAL(&before, &after))
+        << CPU_COUNT(&after) << " CPUs after close, " << CPU_COUNT(&before) << " before";
+    if (!was_pinned) std::printf("note: open did not pin this thread (container forbids it?)\n");
+  }).join();
 }
 
 TEST_F(CpuDriver, AllocZeroAndBounds) {
