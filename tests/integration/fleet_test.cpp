@@ -145,7 +145,9 @@ TEST_F(Fleet, ThreeRanksSmokeOnCpuCertifiesAndVerifies) {
   EXPECT_EQ(devices, (std::set<std::string>{"r0/cpu:0", "r1/cpu:0", "r2/cpu:0"}));
   auto md = ct::run_command({kBin, "report", out, "-f", "md", "-o", path("fleet.md")});
   EXPECT_EQ(md.exit_code, 0) << md.err;
-  EXPECT_NE(ct::slurp(path("fleet.md")).find("r2/cpu:0"), std::string::npos);
+  const std::string markdown = ct::slurp(path("fleet.md"));
+  EXPECT_NE(markdown.find("r2/cpu:0"), std::string::npos);
+  EXPECT_NE(markdown.find("### Fleet: 3 ranks"), std::string::npos) << markdown;
   auto cmp = ct::run_command({kBin, "compare", out, out});
   EXPECT_EQ(cmp.exit_code, 0) << cmp.out << cmp.err;
 }
@@ -240,4 +242,49 @@ TEST_F(Fleet, ASlowedRankIsFlaggedAsAStraggler) {
   }
   EXPECT_EQ(flagged.size(), 3u) << st.dump();  // every case of the mini suite
   EXPECT_NE(r.out.find("straggler: rank 2"), std::string::npos) << r.out;
+  auto md = ct::run_command({kBin, "report", out, "-f", "md", "-o", path("fleet.md")});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(ct::slurp(path("fleet.md")).find("**Stragglers**"), std::string::npos);
+}
+
+TEST_F(Fleet, OneRankPerDevicePicksTheNodeLocalRanksDevice) {
+  const std::string out = path("fleet.json");
+  auto args = mini_on_fault(out);
+  args[3] = "fault";  // --device fault: both fault devices, one per rank
+  args.insert(args.end(), {"--fleet-placement", "device"});
+  auto r = fleet_run(2, args, {"CHIPCERT_FAULT_DEVICES=2"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json doc = read_json(out);
+  expect_schema_valid(out);
+  EXPECT_EQ(doc.at("fleet").at("placement"), "device");
+  std::set<std::string> devices;
+  for (const auto& d : doc.at("devices")) devices.insert(d.at("id").get<std::string>());
+  EXPECT_EQ(devices, (std::set<std::string>{"r0/fault:0", "r1/fault:1"}));
+}
+
+TEST_F(Fleet, ARankWithoutADeviceIsRecordedFailed) {
+  const std::string out = path("fleet.json");
+  auto args = mini_on_fault(out);
+  args[3] = "fault";
+  args.insert(args.end(), {"--fleet-placement", "device"});
+  // Three ranks, two devices: rank 2 has nothing to run.
+  auto r = fleet_run(3, args, {"CHIPCERT_FAULT_DEVICES=2"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // rank 0 speaks for the fleet: a node failed
+  const json doc = read_json(out);
+  ASSERT_TRUE(doc.is_object()) << r.out << r.err;
+  expect_schema_valid(out);
+  const json& nodes = doc.at("fleet").at("nodes");
+  EXPECT_EQ(nodes[0].at("status"), "ok");
+  EXPECT_EQ(nodes[1].at("status"), "ok");
+  EXPECT_EQ(nodes[2].at("status"), "failed");
+  EXPECT_EQ(nodes[2].at("reason"), "no devices to run on");
+  EXPECT_EQ(doc.at("fleet").at("totals").at("nodes_failed"), 1);
+}
+
+TEST(FleetUsage, FleetOptionsNeedFleet) {
+  auto r = ct::run_command({kBin, "run", "--fleet-placement", "device"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--fleet"), std::string::npos) << r.err;
+  r = ct::run_command({kBin, "run", "--fleet", "--fleet-placement", "rack"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
