@@ -281,6 +281,36 @@ TEST_F(Fleet, ARankWithoutADeviceIsRecordedFailed) {
   EXPECT_EQ(doc.at("fleet").at("totals").at("nodes_failed"), 1);
 }
 
+TEST_F(Fleet, SigtermToTheJobLeavesADocumentNamingTheRankNotHeardFrom) {
+  const std::string out = path("fleet.json");
+  // Rank 1 is slowed (0.3 s a launch) so rank 0 is done and waiting for it
+  // when the job gets SIGTERM, as from a batch system's time limit.
+  auto argv = mpirun_prefix();
+  const auto args = mini_on_fault(out);
+  argv.insert(argv.end(), {"-np", "1", kBin, "run", "--fleet"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {":", "-np", "1", "-x", "CHIPCERT_FAULT=slow", "-x",
+                           "CHIPCERT_FAULT_ARG=0.3", kBin, "run", "--fleet"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  // Start mpirun, wait until rank 0's own node is "ok" in the document, then
+  // SIGTERM mpirun (which forwards it to the ranks) and report its status.
+  const std::string script =
+      cmd + "& pid=$!; for i in $(seq 600); do grep -q '\"status\": \"ok\"' '" + out +
+      "' 2>/dev/null && break; sleep 0.1; done; kill -TERM $pid; wait $pid";
+  auto r = ct::run_command({"/bin/bash", "-c", script});
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  const json doc = read_json(out);
+  ASSERT_TRUE(doc.is_object()) << r.out << r.err;
+  expect_schema_valid(out);
+  const json& nodes = doc.at("fleet").at("nodes");
+  EXPECT_EQ(nodes[0].at("status"), "ok");
+  EXPECT_EQ(nodes[1].at("status"), "missing");
+  EXPECT_EQ(doc.at("finished_at"), "");   // not a finished fleet run
+  EXPECT_EQ(doc.at("cases").size(), 3u);  // rank 0's, kept
+}
+
 TEST(FleetUsage, FleetOptionsNeedFleet) {
   auto r = ct::run_command({kBin, "run", "--fleet-placement", "device"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;

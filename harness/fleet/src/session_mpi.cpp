@@ -83,7 +83,11 @@ class MpiSession final : public Session {
     gethostname(host, sizeof(host) - 1);
     hostname_ = host;
   }
-  ~MpiSession() override { finalize(); }
+  // Not finalised here: a session destroyed without finalize() is leaving on
+  // an error or a SIGTERM, when other ranks may be dead or waiting for us,
+  // and MPI_Finalize could then block until mpirun's SIGKILL. Exiting
+  // without it lets mpirun see the exit (and abort the job if it was not 0).
+  ~MpiSession() override = default;
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }

@@ -61,7 +61,8 @@ class Session {
   /// Waits for rank 0's go-ahead; false when `stop` was raised first.
   virtual bool wait_go(const std::atomic<bool>& stop) = 0;
 
-  /// MPI_Finalize (the destructor calls it too when it was not called).
+  /// MPI_Finalize, after the last message. Call it on the way out of a
+  /// completed run only: the destructor does not (see session_mpi.cpp).
   virtual void finalize() = 0;
 };
 
