@@ -161,8 +161,13 @@ TEST_F(Fleet, TwoRanksCollectivesVerifyWithTheStandardBusFactors) {
   const json doc = read_json(out);
   expect_schema_valid(out);
   const json& coll = doc.at("fleet").at("collectives");
-  ASSERT_EQ(coll.size(), 5u * 14u);  // five operations x 8 B .. 64 KiB
+  // Five operations x 8 B .. 64 KiB (14 sizes); with two ranks the split
+  // operations start at 16 B (one double per rank), so they have 13.
+  ASSERT_EQ(coll.size(), 2u * 14u + 3u * 13u);
+  std::set<std::pair<std::string, uint64_t>> seen;
   for (const auto& c : coll) {
+    EXPECT_TRUE(seen.insert({c.at("op").get<std::string>(), c.at("bytes").get<uint64_t>()}).second)
+        << "measured twice: " << c.dump();
     EXPECT_TRUE(c.at("verified").get<bool>()) << c.dump();
     EXPECT_EQ(c.at("wrong_elements"), 0);
     EXPECT_EQ(c.at("ranks"), 2);

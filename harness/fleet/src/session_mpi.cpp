@@ -102,9 +102,18 @@ class MpiSession final : public Session {
 
   std::vector<CollectiveResult> run_collectives(uint64_t max_bytes, int repetitions) override {
     std::vector<CollectiveResult> out;
-    for (Collective op : kCollectives)
-      for (uint64_t bytes : message_sizes(max_bytes))
+    for (Collective op : kCollectives) {
+      uint64_t last = 0;
+      for (uint64_t bytes : message_sizes(max_bytes)) {
+        // Operations split over ranks need a whole element per rank, so the
+        // smallest sizes round up to the same buffer: measure each once.
+        const CollectiveShape s = collective_shape(op, bytes, size_);
+        const uint64_t actual = std::max(s.send, s.recv) * sizeof(double);
+        if (actual == last) continue;
+        last = actual;
         out.push_back(measure(op, bytes, repetitions));
+      }
+    }
     return out;
   }
 
