@@ -250,6 +250,10 @@ TEST_F(Fleet, ASlowedRankIsFlaggedAsAStraggler) {
   auto md = ct::run_command({kBin, "report", out, "-f", "md", "-o", path("fleet.md")});
   ASSERT_EQ(md.exit_code, 0) << md.err;
   EXPECT_NE(ct::slurp(path("fleet.md")).find("**Stragglers**"), std::string::npos);
+  auto html = ct::run_command({kBin, "report", out, "-f", "html", "-o", path("fleet.html")});
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_NE(ct::slurp(path("fleet.html")).find("straggler"), std::string::npos);
+  EXPECT_NE(ct::slurp(path("fleet.html")).find("fleet rank 2"), std::string::npos);
 }
 
 TEST_F(Fleet, OneRankPerDevicePicksTheNodeLocalRanksDevice) {
