@@ -14,3 +14,7 @@ endforeach()
 option(CHIPCERT_BUILD_TESTS "Build the GoogleTest and ctest suites" ON)
 # libFuzzer targets under tests/fuzz (clang only; ci/fuzz configures build/fuzz with it).
 option(CHIPCERT_ENABLE_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+# Fleet runs (`chipcert run --fleet`) and collectives across ranks need MPI
+# (Open MPI from Debian). AUTO: built when find_package(MPI) finds it.
+set(CHIPCERT_ENABLE_MPI AUTO CACHE STRING "Build fleet runs over MPI (AUTO/ON/OFF)")
+set_property(CACHE CHIPCERT_ENABLE_MPI PROPERTY STRINGS ${_cc_tristate})

@@ -29,28 +29,13 @@
 #include "chipcert/workloads/dtype.hpp"
 #include "cli.hpp"
 #include "format.hpp"
+#include "run.hpp"
 
 namespace chipcert::cli {
 
 namespace {
 
 using json = nlohmann::json;
-
-struct RunArgs {
-  std::string suite = "smoke";
-  std::string suite_file;
-  std::vector<std::string> devices;
-  std::string output;
-  std::string journal;
-  std::string resume;
-  uint64_t seed = 1;
-  int repetitions = 0;    // 0: the suite's
-  double min_time_s = 0;  // 0: the suite's
-  double case_timeout_s = 0;
-  std::string isolation = "case";
-  std::string gbench_json;  // also write Google Benchmark's JSON here
-  bool quiet = false;
-};
 
 std::string clock_text(double seconds) {
   const auto s = static_cast<long>(seconds + 0.5);
@@ -63,8 +48,9 @@ std::string clock_text(double seconds) {
 class Progress final : public harness::RunObserver {
  public:
   Progress(results::Document& doc, std::string path, harness::Journal& journal, bool quiet,
-           size_t already_done)
-      : doc_(doc),
+           size_t already_done, std::function<void(const results::Document&)> on_case = {})
+      : on_case_(std::move(on_case)),
+        doc_(doc),
         path_(std::move(path)),
         journal_(journal),
         quiet_(quiet),
@@ -81,6 +67,7 @@ class Progress final : public harness::RunObserver {
     journal_.append(row);
     doc_.cases.push_back(row);
     harness::write_file_atomic(path_, results::dump_document(doc_));
+    if (on_case_) on_case_(doc_);
     ++finished_;
     if (quiet_) return;
     if (tty_) std::cout << "\r\033[K";
@@ -102,6 +89,7 @@ class Progress final : public harness::RunObserver {
     return "  remaining ~" + clock_text(per * static_cast<double>(left));
   }
 
+  std::function<void(const results::Document&)> on_case_;
   results::Document& doc_;
   std::string path_;
   harness::Journal& journal_;
@@ -118,39 +106,6 @@ harness::Isolation parse_isolation(const std::string& s) {
   if (s == "none") return harness::Isolation::None;
   throw UsageError("--isolation \"" + s + "\": expected case, device or none");
 }
-
-/// Blocks SIGINT/SIGTERM in this thread (and the threads it starts) and
-/// waits for them on a watcher thread: the first asks the run to stop after
-/// the current case, the second ends the process. No global state needed.
-/// Create it before any driver is loaded: a signal sent to the process goes
-/// to any thread that does not block it, and a thread started earlier (PoCL's
-/// and OpenMP's workers start at discovery) would take the default action
-/// and kill the run without a word instead of stopping it cleanly.
-class SignalWatcher {
- public:
-  SignalWatcher() : stop_(std::make_shared<harness::StopFlag>(false)) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    // The thread shares ownership of the flag: it may outlive this object.
-    std::thread([set, stop = stop_] {
-      int sig = 0;
-      sigwait(&set, &sig);
-      stop->store(true);
-      std::cerr << "\nchipcert: " << (sig == SIGINT ? "interrupted" : "terminated")
-                << "; stopping after the current case (again to abort at once)\n";
-      sigwait(&set, &sig);
-      std::_Exit(harness::kExitInterrupted);
-    }).detach();
-  }
-
-  harness::StopFlag& stop() { return *stop_; }
-
- private:
-  std::shared_ptr<harness::StopFlag> stop_;
-};
 
 std::string default_output(const results::Document& doc) {
   std::string stamp = doc.started_at;
@@ -226,8 +181,10 @@ harness::WorkerCommand worker_command(const GlobalOptions& g, const harness::Dri
   return w;
 }
 
-int run_fresh(const GlobalOptions& g, const RunArgs& a) {
-  SignalWatcher watcher;  // first: before any driver starts a thread
+}  // namespace
+
+int run_local(const GlobalOptions& g, const RunArgs& a, SignalWatcher& watcher,
+              const LocalRunHooks& hooks) {
   Prepared p;
   if (!a.suite_file.empty()) {
     p.suite = harness::read_suite_file(a.suite_file);
@@ -252,7 +209,9 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  if (hooks.narrow) p.selected = hooks.narrow(std::move(p.selected));
   if (p.selected.empty()) {
+    if (hooks.failure) *hooks.failure = "no devices to run on";
     std::cerr << "chipcert: no devices to run on";
     for (const auto& pr : p.drivers.problems) std::cerr << "\n  " << pr.source << ": " << pr.reason;
     for (const auto& pr : p.found.problems) std::cerr << "\n  " << pr.source << ": " << pr.reason;
@@ -293,6 +252,7 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
       p.journal,
       {doc, p.suite.text, a.suite_file.empty() ? "suite " + a.suite : a.suite_file, p.settings});
   harness::write_file_atomic(p.output, results::dump_document(doc));
+  if (hooks.on_progress) hooks.on_progress(doc);
 
   const auto plan = harness::plan_cases(p.suite, p.selected);
   if (!a.quiet)
@@ -301,10 +261,19 @@ int run_fresh(const GlobalOptions& g, const RunArgs& a) {
               << " device(s), seed " << a.seed << ", isolation " << a.isolation << "\n"
               << "journal: " << p.journal << "\n";
   harness::StopFlag& stop = watcher.stop();
-  Progress progress(doc, p.output, journal, a.quiet, 0);
+  Progress progress(doc, p.output, journal, a.quiet, 0, hooks.on_progress);
   harness::run_isolated(plan, p.options, worker_command(g, driver_opts), p.isolation, progress,
                         stop);
-  return finish(p, progress, plan.size(), stop, a.quiet);
+  const int rc = finish(p, progress, plan.size(), stop, a.quiet);
+  if (hooks.final_doc) *hooks.final_doc = p.doc;
+  return rc;
+}
+
+namespace {
+
+int run_fresh(const GlobalOptions& g, const RunArgs& a) {
+  SignalWatcher watcher;  // first: before any driver starts a thread
+  return run_local(g, a, watcher, {});
 }
 
 int run_resume(const GlobalOptions& g, const RunArgs& a) {
@@ -405,8 +374,41 @@ void add_run_command(CLI::App& app, const GlobalOptions& g, Action& action) {
                   "Also write the results in Google Benchmark's JSON format to this file (read by "
                   "its compare.py)");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the results path");
+  auto* fleet =
+      cmd->add_flag("--fleet", a->fleet,
+                    "Run as one rank of a fleet under mpirun or srun: every rank runs its local "
+                    "devices, rank 0 writes one fleet results document (needs an MPI build)");
+  fleet->excludes("--resume");
+  cmd->add_option("--fleet-placement", a->fleet_placement,
+                  "node: each rank runs every selected local device; device: one rank per "
+                  "device, the rank's node-local rank picks it")
+      ->check(CLI::IsMember({"node", "device"}))
+      ->capture_default_str()
+      ->needs(fleet);
+  cmd->add_flag("--collectives", a->collectives,
+                "Also measure allreduce, allgather, reduce-scatter, broadcast and all-to-all "
+                "across the ranks (host memory, verified)")
+      ->needs(fleet);
+  cmd->add_option("--collective-max-bytes", a->collective_max_bytes,
+                  "Largest collective message, from 8 bytes doubling")
+      ->check(CLI::Range(uint64_t{8}, uint64_t{1} << 34))
+      ->capture_default_str()
+      ->needs(fleet);
+  cmd->add_option("--collective-repetitions", a->collective_repetitions,
+                  "Timed repetitions per collective and size (the median is reported)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str()
+      ->needs(fleet);
+  cmd->add_option("--straggler-margin", a->straggler_margin,
+                  "Flag a node whose case time is more than this fraction off the fleet median")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str()
+      ->needs(fleet);
   cmd->callback([&g, &action, a] {
-    action = [&g, a] { return a->resume.empty() ? run_fresh(g, *a) : run_resume(g, *a); };
+    action = [&g, a] {
+      if (a->fleet) return run_fleet(g, *a);
+      return a->resume.empty() ? run_fresh(g, *a) : run_resume(g, *a);
+    };
   });
 }
 

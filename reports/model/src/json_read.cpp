@@ -200,7 +200,7 @@ Device device_from(const json& j, std::string_view src, const std::string& ptr) 
   Obj o(j, src, ptr, "a device",
         {"id", "driver", "driver_version", "driver_source", "kind", "vendor", "name",
          "runtime_version", "uuid", "serial", "pci_bus_id", "numa_node", "memory_bytes",
-         "compute_units", "clock_mhz", "dtypes"});
+         "compute_units", "clock_mhz", "dtypes", "fleet_rank"});
   constexpr uint64_t kU32 = std::numeric_limits<uint32_t>::max();
   Device d;
   d.id = o.str("id");
@@ -221,7 +221,44 @@ Device device_from(const json& j, std::string_view src, const std::string& ptr) 
   d.compute_units = static_cast<uint32_t>(o.u64("compute_units", kU32));
   d.clock_mhz = static_cast<uint32_t>(o.u64("clock_mhz", kU32));
   d.dtypes = o.strings("dtypes");
+  if (const json* v = o.optional("fleet_rank"))
+    d.fleet_rank = read_int(*v, src, o.ptr("fleet_rank"), 0);
   return d;
+}
+
+// The fleet section: its frame is checked here (what every consumer relies
+// on: the nodes and their statuses); collectives and stragglers are free-form
+// objects checked by the schema.
+json fleet_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "a fleet section",
+        {"ranks", "placement", "nodes", "totals", "collectives", "stragglers", "straggler_margin"});
+  const uint64_t ranks = o.u64("ranks");
+  (void)read_enum(o.at("placement", "a string"), src, o.ptr("placement"), {"node", "device"});
+  const json& nodes = o.array("nodes");
+  if (nodes.size() != ranks)
+    fail(src, o.ptr("nodes"), "one node per rank (" + std::to_string(ranks) + ")",
+         "array of " + std::to_string(nodes.size()));
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::string np = child(o.ptr("nodes"), i);
+    Obj n(nodes[i], src, np, "a fleet node",
+          {"rank", "hostname", "status", "reason", "run_id", "host", "devices", "cases"});
+    if (n.u64("rank") != i)
+      fail(src, n.ptr("rank"), "rank " + std::to_string(i), describe(n.at("rank", "")));
+    (void)n.str("hostname");
+    (void)read_enum(n.at("status", "a string"), src, n.ptr("status"),
+                    {"ok", "partial", "missing", "failed"});
+    (void)n.str("reason");
+    (void)n.strings("devices");
+    (void)n.u64("cases");
+  }
+  (void)o.object("totals");
+  if (const json* c = o.optional("collectives"); c && !c->is_array())
+    fail(src, o.ptr("collectives"), "an array", describe(*c));
+  if (const json* s = o.optional("stragglers"); s && !s->is_array())
+    fail(src, o.ptr("stragglers"), "an array", describe(*s));
+  if (const json* m = o.optional("straggler_margin"))
+    (void)read_double(*m, src, o.ptr("straggler_margin"));
+  return j;
 }
 
 Statistics statistics_from(const json& j, std::string_view src, const std::string& ptr) {
@@ -357,7 +394,7 @@ Document document_from_json(const json& j, std::string_view src) {
   }
   Obj o(j, src, "", "a results document",
         {"schema_version", "run_id", "started_at", "finished_at", "suite", "seed", "resumed",
-         "host", "devices", "cases", "driver_problems", "provenance"});
+         "host", "devices", "cases", "driver_problems", "provenance", "fleet"});
   Document d;
   d.schema_version = o.str("schema_version");
   d.run_id = o.str("run_id");
@@ -410,6 +447,7 @@ Document document_from_json(const json& j, std::string_view src) {
         driver_problem_from(problems[i], src, child("/driver_problems", i)));
   }
   d.provenance = provenance_from(o.at("provenance", "an object"), src, "/provenance");
+  if (const json* f = o.optional("fleet")) d.fleet = fleet_from(*f, src, "/fleet");
   return d;
 }
 

@@ -83,22 +83,24 @@ json build(const Host& h) {
 }
 
 json build(const Device& d) {
-  return {{"id", d.id},
-          {"driver", d.driver},
-          {"driver_version", d.driver_version},
-          {"driver_source", d.driver_source},
-          {"kind", d.kind},
-          {"vendor", d.vendor},
-          {"name", d.name},
-          {"runtime_version", d.runtime_version},
-          {"uuid", d.uuid},
-          {"serial", d.serial},
-          {"pci_bus_id", d.pci_bus_id},
-          {"numa_node", d.numa_node},
-          {"memory_bytes", d.memory_bytes},
-          {"compute_units", d.compute_units},
-          {"clock_mhz", d.clock_mhz},
-          {"dtypes", d.dtypes}};
+  json j = {{"id", d.id},
+            {"driver", d.driver},
+            {"driver_version", d.driver_version},
+            {"driver_source", d.driver_source},
+            {"kind", d.kind},
+            {"vendor", d.vendor},
+            {"name", d.name},
+            {"runtime_version", d.runtime_version},
+            {"uuid", d.uuid},
+            {"serial", d.serial},
+            {"pci_bus_id", d.pci_bus_id},
+            {"numa_node", d.numa_node},
+            {"memory_bytes", d.memory_bytes},
+            {"compute_units", d.compute_units},
+            {"clock_mhz", d.clock_mhz},
+            {"dtypes", d.dtypes}};
+  if (d.fleet_rank) j["fleet_rank"] = *d.fleet_rank;
+  return j;
 }
 
 json build(const Statistics& s) {
@@ -174,18 +176,20 @@ json build(const Document& d) {
   for (const auto& c : d.cases) cases.push_back(build(c));
   json problems = json::array();
   for (const auto& p : d.driver_problems) problems.push_back(build(p));
-  return {{"schema_version", d.schema_version},
-          {"run_id", d.run_id},
-          {"started_at", d.started_at},
-          {"finished_at", d.finished_at},
-          {"suite", build(d.suite)},
-          {"seed", d.seed},
-          {"resumed", d.resumed},
-          {"host", build(d.host)},
-          {"devices", std::move(devices)},
-          {"cases", std::move(cases)},
-          {"driver_problems", std::move(problems)},
-          {"provenance", build(d.provenance)}};
+  json j = {{"schema_version", d.schema_version},
+            {"run_id", d.run_id},
+            {"started_at", d.started_at},
+            {"finished_at", d.finished_at},
+            {"suite", build(d.suite)},
+            {"seed", d.seed},
+            {"resumed", d.resumed},
+            {"host", build(d.host)},
+            {"devices", std::move(devices)},
+            {"cases", std::move(cases)},
+            {"driver_problems", std::move(problems)},
+            {"provenance", build(d.provenance)}};
+  if (d.fleet) j["fleet"] = *d.fleet;
+  return j;
 }
 
 template <typename T>

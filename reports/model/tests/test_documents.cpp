@@ -47,6 +47,7 @@ Document full_document() {
   gpu.compute_units = 132;
   gpu.clock_mhz = 1980;
   gpu.dtypes = {"fp64", "fp32", "fp16", "bf16", "int8"};
+  gpu.fleet_rank = 0;
 
   Device cpu = gpu;
   cpu.id = "cpu:0";
@@ -130,6 +131,39 @@ Document full_document() {
   p.cxx_flags = "-O3 -march=native";
   p.binary_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   p.command_line = {"chipcert", "run", "--suite", "quick", "--out", "results.json"};
+
+  // A one-node fleet section: every field the fleet writes, once.
+  d.fleet = nlohmann::json{{"ranks", 1u},
+                           {"placement", "node"},
+                           {"nodes",
+                            {{{"rank", 0u},
+                              {"hostname", "node-01"},
+                              {"status", "ok"},
+                              {"reason", ""},
+                              {"run_id", d.run_id},
+                              {"devices", {"opencl:0", "cpu:0"}},
+                              {"cases", 2u}}}},
+                           {"totals", {{"nodes", 1u}, {"nodes_ok", 1u}, {"cases", 2u}}},
+                           {"collectives",
+                            {{{"op", "allreduce"},
+                              {"bytes", 8u},
+                              {"ranks", 1u},
+                              {"repetitions", 10u},
+                              {"latency_s", 0.5},
+                              {"algbw_bytes_per_s", 16.0},
+                              {"busbw_bytes_per_s", 0.0},
+                              {"bus_factor", 0.0},
+                              {"verified", true},
+                              {"wrong_elements", 0u}}}},
+                           {"stragglers",
+                            {{{"rank", 0u},
+                              {"hostname", "node-01"},
+                              {"case", "gemm/m512_n512_k512/fp32@cpu:0"},
+                              {"metric", "median_s"},
+                              {"value", 2.0},
+                              {"fleet_median", 1.0},
+                              {"relative_deviation", 1.0}}}},
+                           {"straggler_margin", 0.2}};
   return d;
 }
 

@@ -102,6 +102,17 @@ std::string render_console(const results::Document& doc) {
   out += std::to_string(doc.cases.size()) + " cases:";
   for (const auto& [status, n] : by_status) out += " " + std::to_string(n) + " " + status + ";";
   out += "\n";
+  if (doc.fleet) {
+    // A fleet document: the nodes that are not ok and the stragglers.
+    for (const auto& n : doc.fleet->at("nodes"))
+      if (n.at("status") != "ok")
+        out += "rank " + std::to_string(n.at("rank").get<uint64_t>()) + ": " +
+               n.at("status").get<std::string>() + " (" + n.at("reason").get<std::string>() + ")\n";
+    for (const auto& s : doc.fleet->value("stragglers", nlohmann::json::array()))
+      out += "straggler: rank " + std::to_string(s.at("rank").get<int>()) + " " +
+             s.at("case").get<std::string>() + " " + format_seconds(s.at("value").get<double>()) +
+             " vs fleet median " + format_seconds(s.at("fleet_median").get<double>()) + "\n";
+  }
   return out;
 }
 

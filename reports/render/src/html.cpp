@@ -226,6 +226,20 @@ void provenance(std::ostream& o, const results::Document& doc) {
                               d.driver_version + " (" + d.driver_source + "); runtime " +
                               d.runtime_version);
   for (const auto& dp : doc.driver_problems) row("driver not used", dp.source + ": " + dp.reason);
+  if (doc.fleet) {
+    // A fleet document: each node's status, then the stragglers.
+    for (const auto& n : doc.fleet->at("nodes")) {
+      const std::string reason = n.at("reason").get<std::string>();
+      row("fleet rank " + std::to_string(n.at("rank").get<uint64_t>()),
+          n.at("hostname").get<std::string>() + ": " + n.at("status").get<std::string>() +
+              (reason.empty() ? "" : " (" + reason + ")"));
+    }
+    for (const auto& st : doc.fleet->value("stragglers", nlohmann::json::array()))
+      row("straggler", "rank " + std::to_string(st.at("rank").get<int>()) + " " +
+                           st.at("case").get<std::string>() + ": " +
+                           format_seconds(st.at("value").get<double>()) + " vs fleet median " +
+                           format_seconds(st.at("fleet_median").get<double>()));
+  }
   o << "</table>\n</section>\n";
 }
 

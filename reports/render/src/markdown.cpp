@@ -11,6 +11,58 @@
 
 namespace chipcert::reports::detail {
 
+namespace {
+
+/// A fleet document's own section: one row per node (rank), the stragglers
+/// and the collectives' bus bandwidth at the largest size measured.
+void write_markdown_fleet(const nlohmann::json& f, std::ostream& o) {
+  o << "### Fleet: " << f.at("ranks").get<uint64_t>() << " ranks\n\n"
+    << "| Rank | Host | Status | Devices | Cases | Reason |\n|---:|---|---|---|---:|---|\n";
+  for (const auto& n : f.at("nodes")) {
+    std::string devices;
+    for (const auto& d : n.at("devices"))
+      devices += (devices.empty() ? "" : ", ") + d.get<std::string>();
+    o << "| " << n.at("rank").get<uint64_t>() << " | "
+      << md_cell(n.at("hostname").get<std::string>()) << " | "
+      << (n.at("status") == "ok" ? "ok" : "**" + n.at("status").get<std::string>() + "**") << " | "
+      << md_cell(devices) << " | " << n.at("cases").get<uint64_t>() << " | "
+      << md_cell(n.at("reason").get<std::string>()) << " |\n";
+  }
+  o << "\n";
+  if (f.contains("stragglers") && !f.at("stragglers").empty()) {
+    o << "**Stragglers** (outside the fleet median by more than "
+      << fixed(100 * f.value("straggler_margin", 0.0), 0) << "%):\n\n";
+    for (const auto& s : f.at("stragglers"))
+      o << "- rank " << s.at("rank").get<int>() << " ("
+        << md_cell(s.at("hostname").get<std::string>()) << ") `"
+        << md_cell(s.at("case").get<std::string>())
+        << "`: " << format_seconds(s.at("value").get<double>()) << " vs fleet median "
+        << format_seconds(s.at("fleet_median").get<double>()) << " ("
+        << fixed(100 * s.at("relative_deviation").get<double>(), 0) << "%)\n";
+    o << "\n";
+  }
+  if (f.contains("collectives") && !f.at("collectives").empty()) {
+    // The largest size per operation: where bus bandwidth means the most.
+    std::map<std::string, const nlohmann::json*> largest;
+    for (const auto& c : f.at("collectives")) {
+      auto& l = largest[c.at("op").get<std::string>()];
+      if (!l || c.at("bytes").get<uint64_t>() >= l->at("bytes").get<uint64_t>()) l = &c;
+    }
+    o << "| Collective | Bytes | Latency | Alg BW | Bus BW | Bus factor | Verified |\n"
+      << "|---|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& [op, c] : largest)
+      o << "| " << op << " | " << c->at("bytes").get<uint64_t>() << " | "
+        << format_seconds(c->at("latency_s").get<double>()) << " | "
+        << si(c->at("algbw_bytes_per_s").get<double>(), "B/s") << " | "
+        << si(c->at("busbw_bytes_per_s").get<double>(), "B/s") << " | "
+        << fixed(c->at("bus_factor").get<double>(), 3) << " | "
+        << (c->at("verified").get<bool>() ? "yes" : "**no**") << " |\n";
+    o << "\n";
+  }
+}
+
+}  // namespace
+
 void write_markdown(const results::Document& doc, const ReportOptions& opt, std::ostream& o) {
   o << "## chipcert results: " << md_cell(doc.suite.name + " " + doc.suite.version) << "\n\n";
   if (!opt.notice.empty()) o << "> **Warning:** " << md_cell(opt.notice) << "\n\n";
@@ -43,6 +95,7 @@ void write_markdown(const results::Document& doc, const ReportOptions& opt, std:
       << (f.launch_latency ? format_seconds(f.launch_latency->value) : "-") << " |\n";
   }
   o << "\n";
+  if (doc.fleet) write_markdown_fleet(*doc.fleet, o);
 
   bool any_failure = false;
   for (const auto& c : doc.cases) any_failure = any_failure || is_failure(c.status);

@@ -89,6 +89,9 @@ struct Device {
   uint32_t compute_units = 0;
   uint32_t clock_mhz = 0;
   std::vector<std::string> dtypes;  ///< "fp64", "fp32", ...
+  /// Fleet documents only: the MPI rank (node) that measured this device;
+  /// its id is then "r<rank>/<driver>:<index>".
+  std::optional<int> fleet_rank;
 
   friend bool operator==(const Device&, const Device&) = default;
 };
@@ -191,6 +194,12 @@ struct Document {
   std::vector<Case> cases;
   std::vector<DriverProblem> driver_problems;
   Provenance provenance;
+  /// Fleet documents only (`chipcert run --fleet`): nodes (rank, hostname,
+  /// status ok/partial/missing/failed, host), totals, collectives and
+  /// stragglers. Kept as JSON here: its shape is checked on read by
+  /// fleet_section_errors() and in full by the schema's "fleet" definition;
+  /// certify/verify/report/compare use only the devices and cases above.
+  std::optional<nlohmann::json> fleet;
 
   friend bool operator==(const Document&, const Document&) = default;
 };
