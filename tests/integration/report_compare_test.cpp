@@ -195,16 +195,19 @@ TEST_F(ReportCompare, CompareGatesOnASlowedCase) {
 
 /// A small suite the fault driver runs in seconds: its kernels are host loops.
 /// The case the test slows (stream_triad) runs last: a run of millisecond
-/// sleeps leaves the CPU idle, and a sub-microsecond case measured right
-/// after it (launch_latency: 0.4 -> 0.8 us here) is really slower then.
+/// sleeps leaves the CPU idle, and a case measured right after it is really
+/// slower then. No sub-microsecond case: launch_latency (0.2-0.8 us on the
+/// fault driver) moved by 7 % between the slowed run and its base on all 5
+/// fresh pairs of a clean-clone CI run under ASan (7d4faab), with the
+/// environment's length already equal -- an effect of the process, not of
+/// the kernel the gate is asked about. Three cases of 0.1-1 ms remain.
 constexpr const char* kFaultSuite = R"({
   "format": "chipcert-suite", "format_version": 1, "name": "compare-check", "version": "1.0",
-  "description": "Four small cases for the compare gate test.",
+  "description": "Three small cases for the compare gate test.",
   "defaults": {"repetitions": 9, "min_time_s": 0.02},
   "cases": [
     {"workload": "gemm", "dtypes": ["fp32"], "shapes": [{"m": 64, "n": 64, "k": 64}]},
     {"workload": "stream_copy", "dtypes": ["fp32"], "shapes": [{"n": 262144}]},
-    {"workload": "launch_latency", "dtypes": ["fp32"], "shapes": [{}]},
     {"workload": "stream_triad", "dtypes": ["fp32"], "shapes": [{"n": 262144}]}
   ]
 })";
