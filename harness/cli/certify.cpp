@@ -93,9 +93,8 @@ int certify(const GlobalOptions& g, const CertifyArgs& a) {
     std::cout << "\n"
               << d.device << ": " << (d.valid ? "VALID" : "INVALID")
               << (d.tier.empty() ? "" : ", tier " + d.tier) << "\n";
-    for (const auto& dev : doc.devices)
-      if (dev.id == d.device && !trust::stand_in_reason(dev).empty())
-        std::cout << "  STAND-IN, not silicon: " << trust::stand_in_reason(dev) << "\n";
+    if (const std::string why = trust::stand_in_reason(doc, d.device); !why.empty())
+      std::cout << "  STAND-IN, not silicon: " << why << "\n";
     for (const auto& r : d.rules) {
       std::cout << "  " << (r.passed ? "PASS " : "FAIL ") << r.rule_id << ": " << r.figure
                 << " (needs " << r.threshold << ")" << (r.detail.empty() ? "" : " -- " + r.detail)

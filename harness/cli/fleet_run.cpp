@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "chipcert/fleet/fleet.hpp"
 #include "chipcert/fleet/session.hpp"
@@ -44,14 +45,6 @@ int test_die_rank() {
 
 std::string rank_path(const std::string& path, int rank) {
   return path.empty() ? path : path + ".rank" + std::to_string(rank);
-}
-
-std::string default_fleet_output(const results::Document& d) {
-  std::string stamp = d.started_at;
-  for (char& c : stamp)
-    if (c == ':') c = '-';
-  return "chipcert-results/fleet-" + d.suite.name + "-" + stamp + "-" + d.run_id.substr(0, 8) +
-         ".json";
 }
 
 const char* kNotHeard =
@@ -106,14 +99,18 @@ int run_fleet(const GlobalOptions& g, const RunArgs& a) {
   for (auto& n : nodes) n.reason = kNotHeard;
   std::vector<fleet::CollectiveResult> collectives;
   std::string fleet_path = a.output;
-  auto write_fleet = [&](bool finished) {
+  // Merges what is known and rewrites the fleet document. Before the end,
+  // nothing is written (nullopt) while no rank has a document yet; at the
+  // end merge_fleet throws for a fleet where none has.
+  auto write_fleet = [&](bool finished) -> std::optional<results::Document> {
     bool any = false;
     for (const auto& n : nodes) any = any || n.document.has_value();
-    if (!any) return;
-    const results::Document doc =
+    if (!any && !finished) return std::nullopt;
+    results::Document doc =
         fleet::merge_fleet(nodes, settings, collectives, finished, harness::utc_now_rfc3339());
-    if (fleet_path.empty()) fleet_path = default_fleet_output(doc);
+    if (fleet_path.empty()) fleet_path = default_output(doc, "fleet-");
     harness::write_file_atomic(fleet_path, results::dump_document(doc));
+    return doc;
   };
 
   LocalRunHooks hooks;
@@ -207,10 +204,7 @@ int run_fleet(const GlobalOptions& g, const RunArgs& a) {
     write_fleet(false);
   }
   session->finalize();
-  const results::Document doc =
-      fleet::merge_fleet(nodes, settings, collectives, true, harness::utc_now_rfc3339());
-  if (fleet_path.empty()) fleet_path = default_fleet_output(doc);
-  harness::write_file_atomic(fleet_path, results::dump_document(doc));
+  const results::Document doc = *write_fleet(true);
 
   const auto& f = *doc.fleet;
   std::cout << "fleet: " << ranks << " ranks, " << doc.devices.size() << " devices, "

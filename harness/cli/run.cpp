@@ -107,14 +107,6 @@ harness::Isolation parse_isolation(const std::string& s) {
   throw UsageError("--isolation \"" + s + "\": expected case, device or none");
 }
 
-std::string default_output(const results::Document& doc) {
-  std::string stamp = doc.started_at;
-  for (char& c : stamp)
-    if (c == ':') c = '-';
-  return "chipcert-results/" + doc.suite.name + "-" + stamp + "-" + doc.run_id.substr(0, 8) +
-         ".json";
-}
-
 /// Everything a run (fresh or resumed) needs before its first case.
 struct Prepared {
   harness::Suite suite;
@@ -182,6 +174,14 @@ harness::WorkerCommand worker_command(const GlobalOptions& g, const harness::Dri
 }
 
 }  // namespace
+
+std::string default_output(const results::Document& doc, const std::string& prefix) {
+  std::string stamp = doc.started_at;
+  for (char& c : stamp)
+    if (c == ':') c = '-';
+  return "chipcert-results/" + prefix + doc.suite.name + "-" + stamp + "-" +
+         doc.run_id.substr(0, 8) + ".json";
+}
 
 int run_local(const GlobalOptions& g, const RunArgs& a, SignalWatcher& watcher,
               const LocalRunHooks& hooks) {

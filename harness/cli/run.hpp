@@ -88,6 +88,10 @@ struct LocalRunHooks {
   std::string* failure = nullptr;          ///< why nothing ran (no devices)
 };
 
+/// chipcert-results/<prefix><suite>-<start time>-<run id>.json: where a run's
+/// document goes without -o (prefix "fleet-" for a fleet document).
+std::string default_output(const results::Document& doc, const std::string& prefix = "");
+
 /// A fresh run of `a` on this machine's selected devices; returns the exit
 /// code. Usage problems throw UsageError, as everywhere in the CLI.
 int run_local(const GlobalOptions& g, const RunArgs& a, SignalWatcher& watcher,

@@ -41,10 +41,7 @@ const char* outcome_word(trust::Check::Outcome o) {
 
 /// Why the certified device `id` is a stand-in, from the signed results; "" if real.
 std::string stand_in(const trust::VerifyReport& rep, const std::string& id) {
-  if (!rep.results) return "";
-  for (const auto& dev : rep.results->devices)
-    if (dev.id == id) return trust::stand_in_reason(dev);
-  return "";
+  return rep.results ? trust::stand_in_reason(*rep.results, id) : "";
 }
 
 int verify(const VerifyArgs& a) {

@@ -4,6 +4,7 @@
 #include "chipcert/fleet/fleet.hpp"
 
 #include "chipcert/results/json.hpp"
+#include "chipcert/results/statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -182,16 +183,6 @@ std::vector<uint64_t> message_sizes(uint64_t max_bytes) {
   return sizes;
 }
 
-namespace {
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-}  // namespace
-
 std::vector<Straggler> find_stragglers(std::span<const NodeReport> nodes, double margin) {
   struct Figure {
     int rank;
@@ -212,7 +203,7 @@ std::vector<Straggler> find_stragglers(std::span<const NodeReport> nodes, double
     if (figures.size() < 2) continue;
     std::vector<double> values;
     for (const auto& f : figures) values.push_back(f.value);
-    const double med = median_of(values);
+    const double med = results::quantile(values, 0.5);
     for (const auto& f : figures) {
       const double dev = f.value / med - 1;
       if (std::abs(dev) > margin)

@@ -12,6 +12,7 @@
 
 #include "chipcert/fleet/session.hpp"
 #include "chipcert/results/json.hpp"
+#include "chipcert/results/statistics.hpp"
 
 namespace chipcert::fleet {
 
@@ -59,12 +60,6 @@ NodeReport report_from_json(const std::string& text, int rank) {
   r.hostname = j.at("hostname").get<std::string>();
   if (!j.at("document").is_null()) r.document = results::document_from_json(j["document"], src);
   return r;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 class MpiSession final : public Session {
@@ -183,7 +178,7 @@ class MpiSession final : public Session {
   CollectiveResult measure(Collective op, uint64_t bytes, int repetitions) {
     const CollectiveShape s = collective_shape(op, bytes, size_);
     const std::vector<double> input = crafted_input(op, s, rank_, size_);
-    std::vector<double> send = input;
+    const double* send = input.data();
     std::vector<double> recv(s.recv, -2.0);
     const int ns = static_cast<int>(s.send);
     const int nr = static_cast<int>(s.recv);
@@ -191,18 +186,17 @@ class MpiSession final : public Session {
     auto launch = [&] {
       switch (op) {
         case Collective::Allreduce:
-          return MPI_Allreduce(send.data(), recv.data(), ns, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+          return MPI_Allreduce(send, recv.data(), ns, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
         case Collective::Allgather:
-          return MPI_Allgather(send.data(), ns, MPI_DOUBLE, recv.data(), ns, MPI_DOUBLE,
-                               MPI_COMM_WORLD);
+          return MPI_Allgather(send, ns, MPI_DOUBLE, recv.data(), ns, MPI_DOUBLE, MPI_COMM_WORLD);
         case Collective::ReduceScatter:
-          return MPI_Reduce_scatter_block(send.data(), recv.data(), nr, MPI_DOUBLE, MPI_SUM,
+          return MPI_Reduce_scatter_block(send, recv.data(), nr, MPI_DOUBLE, MPI_SUM,
                                           MPI_COMM_WORLD);
         case Collective::Broadcast:
           // In place: the root's buffer is the input, the others' the output.
           return MPI_Bcast(recv.data(), nr, MPI_DOUBLE, 0, MPI_COMM_WORLD);
         case Collective::Alltoall:
-          return MPI_Alltoall(send.data(), block, MPI_DOUBLE, recv.data(), block, MPI_DOUBLE,
+          return MPI_Alltoall(send, block, MPI_DOUBLE, recv.data(), block, MPI_DOUBLE,
                               MPI_COMM_WORLD);
       }
       return MPI_ERR_OTHER;
@@ -238,7 +232,7 @@ class MpiSession final : public Session {
     r.bytes = std::max(s.send, s.recv) * sizeof(double);
     r.ranks = size_;
     r.repetitions = repetitions;
-    r.latency_s = median(times);
+    r.latency_s = results::quantile(times, 0.5);
     r.wrong = wrong;
     return r;
   }

@@ -41,6 +41,12 @@ std::string stand_in_reason(const results::Device& d) {
   return "";
 }
 
+std::string stand_in_reason(const results::Document& doc, const std::string& device_id) {
+  for (const auto& d : doc.devices)
+    if (d.id == device_id) return stand_in_reason(d);
+  return "";
+}
+
 namespace {
 
 json subject(const std::string& name, const std::string& sha256) {

@@ -36,6 +36,8 @@ std::string device_identity(const results::Device& d);
 /// certificate can always say so; `certify` refuses stand-ins unless asked
 /// (demos, tests), `verify` marks them and `quota` rejects them unless asked.
 std::string stand_in_reason(const results::Device& d);
+/// The same for the device of `doc` with id `device_id`; "" when it has none.
+std::string stand_in_reason(const results::Document& doc, const std::string& device_id);
 
 struct CertifyRequest {
   std::string results_name;                    ///< subject name: the results file's base name
