@@ -2,9 +2,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "chipcert/results/statistics.hpp"
 #include "chipcert/workloads/dtype.hpp"
@@ -54,13 +56,45 @@ void apply_failed_verification(results::Case& row, const workloads::VerifyResult
   row.verification = to_result(v);
 }
 
+/// Appends the driver's sensor reading, if it has sensors. Called between
+/// timing runs, never inside a timed loop.
+void read_sensors(workloads::Device& dev, std::vector<cc_sensors>& readings) {
+  try {
+    if (auto s = dev.sensors()) readings.push_back(*s);
+  } catch (const std::exception&) {
+    // A sensor that fails to read is not a measurement error.
+  }
+}
+
+/// min/median/max of one sensor over the readings that report it (>= 0).
+std::optional<results::SensorRange> sensor_range(const std::vector<cc_sensors>& readings,
+                                                 double cc_sensors::*field) {
+  std::vector<double> v;
+  for (const cc_sensors& s : readings)
+    if (std::isfinite(s.*field) && s.*field >= 0) v.push_back(s.*field);
+  if (v.empty()) return std::nullopt;
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return results::SensorRange{*lo, results::quantile(v, 0.5), *hi};
+}
+
+std::optional<results::SensorSummary> summarize_sensors(const std::vector<cc_sensors>& readings) {
+  results::SensorSummary s;
+  s.readings = readings.size();
+  s.power_w = sensor_range(readings, &cc_sensors::power_w);
+  s.temperature_c = sensor_range(readings, &cc_sensors::temperature_c);
+  s.clock_mhz = sensor_range(readings, &cc_sensors::clock_mhz);
+  if (!s.power_w && !s.temperature_c && !s.clock_mhz) return std::nullopt;
+  return s;
+}
+
 /// Time `inst` with Google Benchmark: `rules.repetitions` samples (or the
 /// plan's), each the mean of an adaptive (or fixed) number of iterations.
+/// The device's sensors are read after each run of the benchmark function.
 /// Returns "" or the error that stopped timing.
 std::string time_with_benchmark(const std::string& name, workloads::Instance& inst,
                                 workloads::Device& dev, bool device_timer,
                                 const workloads::Instance::TimingPlan& plan, const RunRules& rules,
-                                results::Case& row) {
+                                results::Case& row, std::vector<cc_sensors>& readings) {
   std::string error;
   auto* bench = benchmark::RegisterBenchmark(name.c_str(), [&](benchmark::State& st) {
     try {
@@ -74,6 +108,7 @@ std::string time_with_benchmark(const std::string& name, workloads::Instance& in
           dev.synchronize();
         }
       }
+      read_sensors(dev, readings);
     } catch (const std::exception& e) {
       error = e.what();
       st.SkipWithError(error.c_str());
@@ -182,16 +217,18 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
 
     enter("timing");
     nlohmann::json measured_details = nlohmann::json::object();
+    std::vector<cc_sensors> readings;
     if (auto m = inst->measure(options.rules.repetitions, options.rules.min_time_s)) {
       row.timer = "host";
       row.samples = std::move(m->samples);
       row.iterations = m->iterations;
       measured_details = std::move(m->details);
+      read_sensors(*dev, readings);
     } else {
       const bool device_timer = inst->device_time(1).has_value();
       row.timer = device_timer ? "device" : "host";
-      const std::string error = time_with_benchmark(pc.id, *inst, *dev, device_timer,
-                                                    inst->timing_plan(), options.rules, row);
+      const std::string error = time_with_benchmark(
+          pc.id, *inst, *dev, device_timer, inst->timing_plan(), options.rules, row, readings);
       if (!error.empty()) {
         row.status = Status::Error;
         row.reason = "during timing: " + error;
@@ -205,6 +242,7 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
       return row;
     }
     row.details = std::move(measured_details);
+    row.sensors = summarize_sensors(readings);
 
     enter("verify-after");
     const workloads::VerifyResult after = inst->verify();

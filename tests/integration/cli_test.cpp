@@ -136,6 +136,9 @@ TEST_F(Cli, SmokeOnCpuAndOpenclWritesAValidResultsDocument) {
   EXPECT_EQ(doc.at("suite").at("name"), "smoke");
   EXPECT_FALSE(doc.at("finished_at").get<std::string>().empty());
   EXPECT_EQ(doc.at("provenance").at("binary_sha256").get<std::string>().size(), 64u);
+  const bool cpu_clock_readable =
+      std::filesystem::exists("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq") ||
+      ct::slurp("/proc/cpuinfo").find("cpu MHz") != std::string::npos;
   std::set<std::string> devices;
   int cases = 0;
   for (const auto& c : doc.at("cases")) {
@@ -154,6 +157,18 @@ TEST_F(Cli, SmokeOnCpuAndOpenclWritesAValidResultsDocument) {
     }
     if (c.at("workload") == "stream_triad") {
       EXPECT_GT(c.at("rates").at("bytes_per_s").get<double>(), 0);
+    }
+    // Sensors: read after each timing run of a driver that has them (the
+    // CPU driver reports the OS's core clock), absent for one that has none
+    // (OpenCL has no portable sensor query).
+    if (c.at("device") == "opencl:0") {
+      EXPECT_FALSE(c.contains("sensors")) << c.dump(2);
+    } else if (cpu_clock_readable) {
+      ASSERT_TRUE(c.contains("sensors")) << c.dump(2);
+      const auto& s = c.at("sensors");
+      EXPECT_GE(s.at("readings").get<size_t>(), c.at("samples").size()) << s.dump();
+      EXPECT_GT(s.at("clock_mhz").at("min").get<double>(), 0) << s.dump();
+      EXPECT_FALSE(s.contains("power_w")) << "the CPU driver reports no power: " << s.dump();
     }
   }
   EXPECT_EQ(cases, 10);  // 5 smoke cases x 2 devices

@@ -315,6 +315,30 @@ Verification verification_from(const json& j, std::string_view src, const std::s
   return v;
 }
 
+SensorRange sensor_range_from(const json& j, std::string_view src, const std::string& ptr,
+                              Sign sign) {
+  Obj o(j, src, ptr, "a sensor range", {"min", "median", "max"});
+  SensorRange r{o.num("min", sign), o.num("median", sign), o.num("max", sign)};
+  if (!(r.min <= r.median && r.median <= r.max))
+    fail(src, ptr, "min <= median <= max",
+         std::to_string(r.min) + ", " + std::to_string(r.median) + ", " + std::to_string(r.max));
+  return r;
+}
+
+SensorSummary sensors_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "sensor readings", {"readings", "power_w", "temperature_c", "clock_mhz"});
+  SensorSummary s;
+  s.readings = o.u64("readings");
+  if (s.readings == 0) fail(src, o.ptr("readings"), "at least 1 reading", "0");
+  if (const json* v = o.optional("power_w"))
+    s.power_w = sensor_range_from(*v, src, o.ptr("power_w"), Sign::NonNegative);
+  if (const json* v = o.optional("temperature_c"))
+    s.temperature_c = sensor_range_from(*v, src, o.ptr("temperature_c"), Sign::Any);
+  if (const json* v = o.optional("clock_mhz"))
+    s.clock_mhz = sensor_range_from(*v, src, o.ptr("clock_mhz"), Sign::NonNegative);
+  return s;
+}
+
 Provenance provenance_from(const json& j, std::string_view src, const std::string& ptr) {
   Obj o(j, src, ptr, "a provenance",
         {"chipcert_version", "git_commit", "dirty", "compiler", "build_type", "cxx_flags",
@@ -339,10 +363,10 @@ DriverProblem driver_problem_from(const json& j, std::string_view src, const std
 }  // namespace
 
 Case case_from_json(const json& j, std::string_view src, const std::string& ptr) {
-  Obj o(
-      j, src, ptr, "a case",
-      {"id", "device", "workload", "category", "parameters", "dtype", "status", "reason", "timer",
-       "samples", "iterations", "statistics", "rates", "flop", "bytes", "verification", "details"});
+  Obj o(j, src, ptr, "a case",
+        {"id", "device", "workload", "category", "parameters", "dtype", "status", "reason", "timer",
+         "samples", "iterations", "statistics", "rates", "flop", "bytes", "verification", "details",
+         "sensors"});
   Case c;
   c.id = o.str("id");
   if (c.id.empty()) fail(src, o.ptr("id"), "a non-empty case id", "empty string");
@@ -378,6 +402,7 @@ Case case_from_json(const json& j, std::string_view src, const std::string& ptr)
     c.verification = verification_from(*v, src, o.ptr("verification"));
   }
   c.details = o.object("details");
+  if (const json* s = o.optional("sensors")) c.sensors = sensors_from(*s, src, o.ptr("sensors"));
   return c;
 }
 

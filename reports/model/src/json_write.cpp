@@ -133,6 +133,18 @@ json build(const Verification& v) {
           {"first_mismatches", std::move(mismatches)}};
 }
 
+json build(const SensorRange& r) {
+  return {{"min", r.min}, {"median", r.median}, {"max", r.max}};
+}
+
+json build(const SensorSummary& s) {
+  json j = {{"readings", s.readings}};
+  if (s.power_w) j["power_w"] = build(*s.power_w);
+  if (s.temperature_c) j["temperature_c"] = build(*s.temperature_c);
+  if (s.clock_mhz) j["clock_mhz"] = build(*s.clock_mhz);
+  return j;
+}
+
 json build(const Case& c) {
   json j = {{"id", c.id},
             {"device", c.device},
@@ -151,6 +163,7 @@ json build(const Case& c) {
             {"details", c.details}};
   if (c.statistics) j["statistics"] = build(*c.statistics);
   if (c.verification) j["verification"] = build(*c.verification);
+  if (c.sensors) j["sensors"] = build(*c.sensors);
   return j;
 }
 

@@ -189,6 +189,27 @@ TEST(ParseErrors, NegativeOrNonNumericSample) {
               HasSubstr("/cases/0/verification/zero_fraction: expected a fraction in [0, 1]"));
 }
 
+TEST(ParseErrors, BadSensorReadings) {
+  Caught e = parse_error_json(with("/cases/0/sensors/readings", 0));
+  EXPECT_EQ(e.pointer, "/cases/0/sensors/readings");
+  EXPECT_THAT(e.what, HasSubstr("expected at least 1 reading"));
+  e = parse_error_json(with("/cases/0/sensors/power_w/min", -1.0));
+  EXPECT_EQ(e.pointer, "/cases/0/sensors/power_w/min");
+  EXPECT_THAT(e.what, HasSubstr("expected a non-negative finite number, found number -1"));
+  e = parse_error_json(with("/cases/0/sensors/temperature_c/median", 50.0));
+  EXPECT_EQ(e.pointer, "/cases/0/sensors/temperature_c");
+  EXPECT_THAT(e.what, HasSubstr("expected min <= median <= max"));
+  e = parse_error_json(with("/cases/0/sensors/fan_rpm", 900));
+  EXPECT_THAT(e.what, HasSubstr("/cases/0/sensors"));
+  EXPECT_THAT(e.what, HasSubstr("fan_rpm"));
+  e = parse_error_json(without("/cases/0/sensors/readings"));
+  EXPECT_THAT(e.what, HasSubstr("/cases/0/sensors/readings"));
+  // Every sensor is optional: a driver reports what it can.
+  json j = without("/cases/0/sensors/power_w");
+  j["cases"][0]["sensors"].erase("temperature_c");
+  EXPECT_EQ(parse_document(j.dump(), "t.json").cases[0].sensors->readings, 5u);
+}
+
 TEST(ParseErrors, NumberOverflowInText) {
   std::string text = full_json().dump(2);
   const auto at = text.find("\"flop\": ");

@@ -101,6 +101,10 @@ Document full_document() {
   v.first_mismatches = {{17, 1.0, 1.0001}, {4096, -2.5, -2.4999}};
   gemm.verification = v;
   gemm.details = {{"isa", "avx512"}, {"tile", {128, 256}}};
+  gemm.sensors = SensorSummary{.readings = 5,
+                               .power_w = SensorRange{212.5, 231.0, 240.25},
+                               .temperature_c = SensorRange{-4.5, 41.0, 44.0},
+                               .clock_mhz = std::nullopt};
 
   Case stream;
   stream.id = "stream/triad/fp64@cpu:0";

@@ -116,6 +116,25 @@ struct Rates {
   friend bool operator==(const Rates&, const Rates&) = default;
 };
 
+/// One sensor's readings over a case: smallest, median and largest.
+struct SensorRange {
+  double min = 0, median = 0, max = 0;
+
+  friend bool operator==(const SensorRange&, const SensorRange&) = default;
+};
+
+/// What the driver's sensors read while a case was timed: one reading after
+/// each timing run (outside the timed loop). A sensor the driver does not
+/// report is absent.
+struct SensorSummary {
+  uint64_t readings = 0;
+  std::optional<SensorRange> power_w;
+  std::optional<SensorRange> temperature_c;
+  std::optional<SensorRange> clock_mhz;
+
+  friend bool operator==(const SensorSummary&, const SensorSummary&) = default;
+};
+
 struct Mismatch {
   uint64_t index = 0;   ///< flat element index in the checked output
   double expected = 0;  ///< finite: JSON cannot carry NaN/inf; record those in reason
@@ -156,6 +175,7 @@ struct Case {
   double bytes = 0;  ///< per iteration
   std::optional<Verification> verification;
   nlohmann::json details = nlohmann::json::object();  ///< driver notes, e.g. chosen ISA
+  std::optional<SensorSummary> sensors;               ///< absent when the driver has no sensors
 
   friend bool operator==(const Case&, const Case&) = default;
 };
