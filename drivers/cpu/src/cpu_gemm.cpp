@@ -316,14 +316,13 @@ std::unique_ptr<Kernel> make_gemm_kernel(Device& dev, const cc_op_desc& op) {
   using dt = memory::data_type;
   const uint32_t in = op.dtype, acc = op.acc_dtype;
   const std::string pair = std::string(dtype_name(in)) + "/" + dtype_name(acc);
-  // Packing a constant B measured +3-13 % for bf16 and i8 at 4096^3 but
-  // -4-8 % for f32 (brgemm's own B copy is cheap there), so by default only
-  // bf16 and i8 pack. CHIPCERT_CPU_GEMM_PACK_B=0 / =1 turns it off / on for
-  // every dtype (for measuring).
+  // Packing a constant B into oneDNN's layout measured +3-13 % for bf16 and
+  // i8 at 4096^3 and, on a lightly loaded host, +4-14 % for f32 (see the
+  // README: an earlier f32 measurement at load 11-21 said -4-8 %).
+  // CHIPCERT_CPU_GEMM_PACK_B=0 turns it off for every dtype (for measuring).
   const char* pack_env = std::getenv("CHIPCERT_CPU_GEMM_PACK_B");
-  const bool pack_default = in != CC_DTYPE_F32;
   const bool pack_b = (op.constant_args & 2u) != 0 &&
-                      (pack_env && *pack_env ? std::strcmp(pack_env, "0") != 0 : pack_default);
+                      (pack_env && *pack_env ? std::strcmp(pack_env, "0") != 0 : true);
   try {
     if (in == CC_DTYPE_F32 && acc == CC_DTYPE_F32)
       return std::make_unique<DnnlGemm>(dev, g, dt::f32, dt::f32, pack_b);
