@@ -48,8 +48,11 @@ cudaError_t launch_stream_dot(bool f64, int64_t n, const void* a, const void* b,
 /// PEAK (cc_peak_params). kind: 0 fp64 fma chain, 1 fp32 fma chain (fp32 and
 /// tf32), 2 fp32 acc + a*b (fp16, bf16: a, b already rounded), 3 int32
 /// acc + a*b with int8 a, b (dp4a, four iterations per instruction).
+/// Chains per thread: 8 where n fills `grid` (a full wave of threads) 8
+/// times over, fewer (down to 1) for a smaller n; peak_chains says which.
 cudaError_t launch_peak(int kind, int64_t n, int64_t iterations, double a, double b, const void* x,
-                        void* y, cudaStream_t stream);
+                        void* y, Grid grid, cudaStream_t stream);
+int peak_chains(int64_t n, Grid grid);
 
 /// ADD (mul == false) or MUL: y(acc) = a op b.
 cudaError_t launch_binary(bool mul, Prec prec, int64_t n, const void* a, const void* b, void* y,

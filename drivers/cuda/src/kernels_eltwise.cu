@@ -86,20 +86,20 @@ __global__ void dot_final(unsigned count, const T* __restrict__ partial, T* __re
 
 // ---- PEAK -----------------------------------------------------------------------
 
-// Each thread runs kChains independent recurrences (elements blockDim.x
-// apart, so loads and stores stay coalesced): enough instruction-level
-// parallelism to cover the FMA latency with a full SM.
-constexpr int kChains = 8;
-
-template <int Kind, typename T>
+// Each thread runs Chains independent recurrences (elements blockDim.x
+// apart, so loads and stores stay coalesced). 8 chains cover the FMA latency
+// with few warps per SM, but need 8 elements per thread: a small n (quick's
+// 65536 elements gave 12 of an H200's 67 fp32 TFLOP/s with 8) runs with
+// fewer chains and more threads, so that it still fills every SM.
+template <int Kind, typename T, int Chains>
 __global__ void peak_kernel(int64_t n, int64_t iterations, T a, T b, const T* __restrict__ x,
                             T* __restrict__ y) {
-  const int64_t span = static_cast<int64_t>(blockDim.x) * kChains;
+  const int64_t span = static_cast<int64_t>(blockDim.x) * Chains;
   for (int64_t base = static_cast<int64_t>(blockIdx.x) * span + threadIdx.x; base < n;
        base += static_cast<int64_t>(gridDim.x) * span) {
-    T acc[kChains];
+    T acc[Chains];
 #pragma unroll
-    for (int c = 0; c < kChains; ++c) {
+    for (int c = 0; c < Chains; ++c) {
       const int64_t i = base + c * static_cast<int64_t>(blockDim.x);
       acc[c] = i < n ? x[i] : T(0);
     }
@@ -112,18 +112,18 @@ __global__ void peak_kernel(int64_t n, int64_t iterations, T a, T b, const T* __
 #pragma unroll 4
       for (int64_t it = 0; it < quads; ++it) {
 #pragma unroll
-        for (int c = 0; c < kChains; ++c) acc[c] = __dp4a(a4, b4, acc[c]);
+        for (int c = 0; c < Chains; ++c) acc[c] = __dp4a(a4, b4, acc[c]);
       }
       for (int64_t it = quads * 4; it < iterations; ++it) {
 #pragma unroll
-        for (int c = 0; c < kChains; ++c)
+        for (int c = 0; c < Chains; ++c)
           acc[c] = static_cast<T>(static_cast<uint32_t>(acc[c]) + static_cast<uint32_t>(a * b));
       }
     } else {
 #pragma unroll 8
       for (int64_t it = 0; it < iterations; ++it) {
 #pragma unroll
-        for (int c = 0; c < kChains; ++c) {
+        for (int c = 0; c < Chains; ++c) {
           if constexpr (Kind == 2)
             acc[c] = fma_(a, b, acc[c]);  // fp16/bf16: acc + a*b (a*b exact in fp32)
           else
@@ -132,21 +132,38 @@ __global__ void peak_kernel(int64_t n, int64_t iterations, T a, T b, const T* __
       }
     }
 #pragma unroll
-    for (int c = 0; c < kChains; ++c) {
+    for (int c = 0; c < Chains; ++c) {
       const int64_t i = base + c * static_cast<int64_t>(blockDim.x);
       if (i < n) y[i] = acc[c];
     }
   }
 }
 
-template <int Kind, typename T>
-cudaError_t peak(int64_t n, int64_t iterations, T a, T b, const void* x, void* y,
-                 cudaStream_t stream) {
+template <int Kind, typename T, int Chains>
+cudaError_t peak_with(int64_t n, int64_t iterations, T a, T b, const void* x, void* y,
+                      cudaStream_t stream) {
   constexpr unsigned kThreads = 256;
-  const unsigned blocks = blocks_for(n, int64_t{kThreads} * kChains, 1u << 20);
-  peak_kernel<Kind, T><<<blocks, kThreads, 0, stream>>>(
+  const unsigned blocks = blocks_for(n, int64_t{kThreads} * Chains, 1u << 20);
+  peak_kernel<Kind, T, Chains><<<blocks, kThreads, 0, stream>>>(
       n, iterations, a, b, static_cast<const T*>(x), static_cast<T*>(y));
   return cudaGetLastError();
+}
+
+/// The most chains per thread (8, 4, 2 or 1) that still leave a full wave
+/// of threads (`grid`: every SM at its thread limit) for n elements.
+template <int Kind, typename T>
+cudaError_t peak(int64_t n, int64_t iterations, T a, T b, const void* x, void* y, Grid grid,
+                 cudaStream_t stream) {
+  switch (peak_chains(n, grid)) {
+    case 8:
+      return peak_with<Kind, T, 8>(n, iterations, a, b, x, y, stream);
+    case 4:
+      return peak_with<Kind, T, 4>(n, iterations, a, b, x, y, stream);
+    case 2:
+      return peak_with<Kind, T, 2>(n, iterations, a, b, x, y, stream);
+    default:
+      return peak_with<Kind, T, 1>(n, iterations, a, b, x, y, stream);
+  }
 }
 
 // ---- element-wise -----------------------------------------------------------------
@@ -304,19 +321,24 @@ cudaError_t launch_stream_dot(bool f64, int64_t n, const void* a, const void* b,
   });
 }
 
+int peak_chains(int64_t n, Grid grid) {
+  const int64_t wave = int64_t{grid.blocks} * grid.threads;
+  return n >= 8 * wave ? 8 : n >= 4 * wave ? 4 : n >= 2 * wave ? 2 : 1;
+}
+
 cudaError_t launch_peak(int kind, int64_t n, int64_t iterations, double a, double b, const void* x,
-                        void* y, cudaStream_t stream) {
+                        void* y, Grid grid, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   switch (kind) {
     case 0:
-      return peak<0, double>(n, iterations, a, b, x, y, stream);
+      return peak<0, double>(n, iterations, a, b, x, y, grid, stream);
     case 1:
-      return peak<1, float>(n, iterations, float(a), float(b), x, y, stream);
+      return peak<1, float>(n, iterations, float(a), float(b), x, y, grid, stream);
     case 2:
-      return peak<2, float>(n, iterations, float(a), float(b), x, y, stream);
+      return peak<2, float>(n, iterations, float(a), float(b), x, y, grid, stream);
     default:  // (int8)alpha, (int8)beta: C conversion truncates toward zero
       return peak<3, int32_t>(n, iterations, int32_t(int8_t(int(a))), int32_t(int8_t(int(b))), x, y,
-                              stream);
+                              grid, stream);
   }
 }
 

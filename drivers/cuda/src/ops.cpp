@@ -89,7 +89,7 @@ class OwnKernel final : public Kernel {
       case CC_OP_PEAK: {
         const cc_peak_params& p = op.u.peak;
         rc = launch_peak(peak_kind_, p.n, p.iterations, round_to_dtype(p.alpha, op.dtype),
-                         round_to_dtype(p.beta, op.dtype), in(0), out(1), s);
+                         round_to_dtype(p.beta, op.dtype), in(0), out(1), dev.grid, s);
         break;
       }
       case CC_OP_CONV2D:
@@ -153,7 +153,9 @@ class OwnKernel final : public Kernel {
             : peak_kind_ == 1 ? "fp32 FMA (CUDA cores; no tensor cores for tf32)"
             : peak_kind_ == 2 ? "fp32 FMA on " + in + "-rounded operands (CUDA cores)"
                               : "dp4a, 4 int8 multiply-adds per instruction";
-        return "chipcert peak: 8 chains per thread, " + what;
+        const int chains = peak_chains(op.u.peak.n, dev.grid);
+        return "chipcert peak: " + std::to_string(chains) + " chain" + (chains == 1 ? "" : "s") +
+               " per thread, " + what;
       }
       case CC_OP_CONV2D:
         return "chipcert direct conv2d (" +
