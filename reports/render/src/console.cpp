@@ -5,6 +5,8 @@
 #include <map>
 #include <vector>
 
+#include "figures.hpp"
+
 namespace chipcert::reports {
 
 namespace {
@@ -57,9 +59,7 @@ std::string format_seconds(double s) {
 }
 
 std::string headline_rate(const results::Case& c) {
-  // Compute-bound figures first: a GEMM's bytes/s is not its headline.
-  if (c.rates.flop_per_s && c.category != "micro") return scaled(*c.rates.flop_per_s, "FLOP/s");
-  if (c.rates.bytes_per_s) return scaled(*c.rates.bytes_per_s, "B/s");
+  if (detail::headline_is_bandwidth(c)) return scaled(*c.rates.bytes_per_s, "B/s");
   if (c.rates.flop_per_s) return scaled(*c.rates.flop_per_s, "FLOP/s");
   if (c.rates.items_per_s) return scaled(*c.rates.items_per_s, "/s");
   return "";

@@ -63,11 +63,15 @@ std::string family_of(const std::string& workload) {
   return workload;
 }
 
+bool headline_is_bandwidth(const results::Case& c) {
+  if (!c.rates.bytes_per_s) return false;
+  if (!c.rates.flop_per_s) return true;
+  return c.category == "micro" && c.flop < c.bytes;
+}
+
 std::optional<BarValue> bar_value(const results::Case& c) {
   if (c.status != results::Status::Passed) return std::nullopt;
-  // STREAM's headline is bandwidth, kernels' is FLOP/s (as the console).
-  if (c.rates.bytes_per_s && (c.category == "micro" || !c.rates.flop_per_s))
-    return BarValue{*c.rates.bytes_per_s, "B/s"};
+  if (headline_is_bandwidth(c)) return BarValue{*c.rates.bytes_per_s, "B/s"};
   if (c.rates.flop_per_s) return BarValue{*c.rates.flop_per_s, "FLOP/s"};
   if (c.rates.items_per_s) return BarValue{*c.rates.items_per_s, "/s"};
   if (c.statistics) return BarValue{c.statistics->median, "s"};

@@ -45,8 +45,13 @@ DeviceFigures device_figures(const std::vector<const results::Case*>& cases);
 /// transfer_*, the workload name itself otherwise.
 std::string family_of(const std::string& workload);
 
-/// The figure a bar chart of a family shows for a passed case:
-/// FLOP/s, else bytes/s, else items/s, else the median time ("s").
+/// Whether a case's headline figure is bytes/s rather than FLOP/s: a case
+/// with bytes and no FLOP count (transfers), or a micro case below one FLOP
+/// per byte (STREAM). A peak case, thousands of FLOP per byte, is FLOP/s.
+bool headline_is_bandwidth(const results::Case& c);
+
+/// The figure a bar chart of a family shows for a passed case: the headline
+/// (bytes/s or FLOP/s, as the console), else items/s, else the median ("s").
 struct BarValue {
   double value = 0;
   std::string unit;  ///< "FLOP/s", "B/s", "/s" or "s"

@@ -166,6 +166,23 @@ TEST(Text, UnitsAndEscaping) {
   EXPECT_EQ(slug("::"), "x");
 }
 
+TEST(Text, HeadlineRateIsBandwidthOnlyBelowOneFlopPerByte) {
+  results::Case c;
+  c.category = "micro";
+  c.rates.flop_per_s = 1.2e13;  // peak: 2 * n * iterations FLOP over n in and n out
+  c.rates.bytes_per_s = 6e9;
+  c.flop = 2.0 * 65536 * 8192;
+  c.bytes = 8.0 * 65536;
+  EXPECT_EQ(headline_rate(c), "12.0 TFLOP/s");
+  c.flop = 2.0 * 65536;  // STREAM triad: 2 FLOP per 12 bytes
+  c.bytes = 12.0 * 65536;
+  EXPECT_EQ(headline_rate(c), "6.0 GB/s");
+  c.category = "kernel";  // a kernel's headline is FLOP/s whatever its intensity
+  EXPECT_EQ(headline_rate(c), "12.0 TFLOP/s");
+  c.rates.flop_per_s.reset();  // bytes only: a transfer
+  EXPECT_EQ(headline_rate(c), "6.0 GB/s");
+}
+
 TEST(Html, SelfContained) {
   const std::string html = render(Format::Html, rich(), certified());
   EXPECT_EQ(html.find("<script"), std::string::npos);
