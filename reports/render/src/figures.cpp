@@ -1,5 +1,10 @@
 #include "figures.hpp"
 
+#include <algorithm>
+
+#include "chipcert/results/statistics.hpp"
+#include "text.hpp"
+
 namespace chipcert::reports::detail {
 
 namespace {
@@ -28,8 +33,46 @@ std::vector<const results::Case*> cases_of(std::span<const results::Case> cases,
   return out;
 }
 
+namespace {
+
+/// Lowest min, median of the medians and highest max of one sensor.
+std::optional<results::SensorRange> sensor_span(
+    const std::vector<const results::Case*>& cases,
+    std::optional<results::SensorRange> results::SensorSummary::*field) {
+  std::optional<results::SensorRange> span;
+  std::vector<double> medians;
+  for (const auto* c : cases) {
+    if (!c->sensors || !((*c->sensors).*field)) continue;
+    const results::SensorRange& r = *((*c->sensors).*field);
+    medians.push_back(r.median);
+    if (!span) span = r;
+    span->min = std::min(span->min, r.min);
+    span->max = std::max(span->max, r.max);
+  }
+  if (span) span->median = results::quantile(medians, 0.5);
+  return span;
+}
+
+}  // namespace
+
+std::string sensors_text(const DeviceFigures& f) {
+  const auto range = [](const results::SensorRange& r, const char* unit) {
+    return fixed(r.min, 0) + "-" + fixed(r.max, 0) + " " + unit + " (median " + fixed(r.median, 0) +
+           ")";
+  };
+  std::string out;
+  const auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (f.power_w) add("power " + range(*f.power_w, "W"));
+  if (f.temperature_c) add("up to " + fixed(f.temperature_c->max, 0) + " \u00b0C");
+  if (f.clock_mhz) add("clock " + range(*f.clock_mhz, "MHz"));
+  return out;
+}
+
 DeviceFigures device_figures(const std::vector<const results::Case*>& cases) {
   DeviceFigures f;
+  f.power_w = sensor_span(cases, &results::SensorSummary::power_w);
+  f.temperature_c = sensor_span(cases, &results::SensorSummary::temperature_c);
+  f.clock_mhz = sensor_span(cases, &results::SensorSummary::clock_mhz);
   std::map<std::string, Measured> peak;
   for (const auto* c : cases) {
     if (c->status != results::Status::Passed) continue;

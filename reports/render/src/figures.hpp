@@ -33,7 +33,14 @@ struct DeviceFigures {
   std::optional<Measured> triad;
   /// Launch latency: the lowest median seconds of a launch_latency case.
   std::optional<Measured> launch_latency;
+  /// The driver's sensors over every timed case (passed or not: the chip
+  /// ran either way): lowest min, median of the cases' medians, highest max.
+  std::optional<results::SensorRange> power_w, temperature_c, clock_mhz;
 };
+
+/// "power 212-240 W (median 231), up to 44 °C, clock 1755-1980 MHz (median
+/// 1980)" for the sensors a device's cases recorded; "" when none did.
+std::string sensors_text(const DeviceFigures& f);
 
 /// The cases of `device_id`, in document order.
 std::vector<const results::Case*> cases_of(std::span<const results::Case> cases,

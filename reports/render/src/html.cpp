@@ -62,6 +62,8 @@ void summary_card(std::ostream& o, const results::Device& d, const DeviceFigures
   if (f.triad) o << "<dt>STREAM triad</dt><dd>" << si(f.triad->value, "B/s") << "</dd>\n";
   if (f.launch_latency)
     o << "<dt>Launch latency</dt><dd>" << format_seconds(f.launch_latency->value) << "</dd>\n";
+  if (const std::string s = sensors_text(f); !s.empty())
+    o << "<dt>Sensors while timed</dt><dd>" << esc(s) << "</dd>\n";
   std::map<std::string, int> by_status;
   for (const auto* c : cases) ++by_status[results::to_string(c->status)];
   std::string counts;

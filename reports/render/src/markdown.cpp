@@ -122,8 +122,10 @@ void write_markdown(const results::Document& doc, const ReportOptions& opt, std:
 
   for (const auto& d : doc.devices) {
     const auto cases = cases_of(doc.cases, d.id);
-    o << "<details><summary>" << md_cell(d.id) << ": " << cases.size() << " cases</summary>\n\n"
-      << "| Case | Status | Median | CV | Rate | Note |\n|---|---|---:|---:|---:|---|\n";
+    o << "<details><summary>" << md_cell(d.id) << ": " << cases.size() << " cases</summary>\n\n";
+    if (const std::string s = sensors_text(device_figures(cases)); !s.empty())
+      o << "Sensors while timed: " << md_cell(s) << ".\n\n";
+    o << "| Case | Status | Median | CV | Rate | Note |\n|---|---|---:|---:|---:|---|\n";
     for (const auto* c : cases) {
       const bool ok = c->status == results::Status::Passed && c->statistics;
       o << "| `" << md_cell(c->id.substr(0, c->id.rfind('@'))) << "` | "

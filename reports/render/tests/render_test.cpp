@@ -325,5 +325,33 @@ TEST(Markdown, FailuresWithReasonsAndEscapedCells) {
   EXPECT_NE(md.find("> **Warning:**"), std::string::npos);
 }
 
+TEST(Markdown, SensorsWhileTimedPerDeviceAndInTheHtmlCard) {
+  results::Document doc = rich();
+  std::vector<results::Case*> cpu;
+  for (auto& c : doc.cases)
+    if (c.device == "cpu:0") cpu.push_back(&c);
+  ASSERT_GE(cpu.size(), 3u);
+  cpu[0]->sensors = results::SensorSummary{.readings = 5,
+                                           .power_w = results::SensorRange{210, 230, 240},
+                                           .temperature_c = results::SensorRange{40, 41, 44},
+                                           .clock_mhz = results::SensorRange{1980, 1980, 1980}};
+  cpu[1]->sensors = results::SensorSummary{.readings = 6,
+                                           .power_w = results::SensorRange{250, 260, 262},
+                                           .temperature_c = std::nullopt,
+                                           .clock_mhz = results::SensorRange{1755, 1800, 1980}};
+  cpu[2]->sensors = results::SensorSummary{.readings = 5,
+                                           .power_w = std::nullopt,
+                                           .temperature_c = std::nullopt,
+                                           .clock_mhz = results::SensorRange{1900, 1950, 1980}};
+  // Lowest min, median of the cases' medians, highest max.
+  const std::string want =
+      "power 210-262 W (median 245), up to 44 \u00b0C, clock 1755-1980 MHz (median 1950)";
+  const std::string md = render(Format::Markdown, doc);
+  EXPECT_NE(md.find("Sensors while timed: " + want + "."), std::string::npos) << md;
+  EXPECT_EQ(count(md, "Sensors while timed"), 1u);  // opencl:0 recorded none
+  const std::string html = render(Format::Html, doc);
+  EXPECT_NE(html.find("<dt>Sensors while timed</dt><dd>" + want + "</dd>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chipcert::reports
