@@ -102,11 +102,22 @@ EOF
 timeout "${step_timeout}" "${bin}" run --suite-file "${out}/peak-suite.json" --device cuda:0 \
   -o "${out}/peak.json" || status=1
 
+step "the same bf16 GEMM with the heuristic's first pick (CHIPCERT_CUDA_GEMM_TUNE=0), for comparison"
+python3 - "${out}/peak-suite.json" "${out}/untuned-suite.json" <<'PY'
+import json, sys
+suite = json.load(open(sys.argv[1]))
+suite["name"] = "gpu-peak-untuned"
+suite["cases"] = [c for c in suite["cases"] if c["workload"] == "gemm"]
+json.dump(suite, open(sys.argv[2], "w"), indent=1)
+PY
+CHIPCERT_CUDA_GEMM_TUNE=0 timeout "${step_timeout}" "${bin}" run --suite-file "${out}/untuned-suite.json" \
+  --device cuda:0 -o "${out}/untuned.json" || status=1
+
 step "chipcert run --suite ${suite} --device cuda"
 timeout "${quick_timeout}" "${bin}" run --suite "${suite}" --device cuda -o "${out}/${suite}.json" || status=1
 
 step "achieved vs datasheet"
-python3 - "${out}/peak.json" "${out}/${suite}.json" <<'PY' || status=1
+python3 - "${out}/peak.json" "${out}/${suite}.json" "${out}/untuned.json" <<'PY' || status=1
 import json, sys
 
 # Dense (no sparsity) bf16 tensor TFLOP/s, memory TB/s, and fp32 / fp64
@@ -175,6 +186,11 @@ def line(label, case, key, scale, unit, peak, need):
 print(f"device cuda:0: {name}")
 line("bf16 GEMM 8192^3", gemm, "flop_per_s", 1e12, "TFLOP/s", tflops, 0.70)
 line("STREAM triad fp64 2^27", triad, "bytes_per_s", 1e9, "GB/s", tbs and tbs * 1000, 0.80)
+try:
+    untuned = next(c for c in json.load(open(sys.argv[3]))["cases"] if c["workload"] == "gemm")
+except (OSError, ValueError, StopIteration):
+    untuned = None
+line("  same, heuristic's 1st pick", untuned, "flop_per_s", 1e12, "TFLOP/s", tflops, None)
 line("peak fp32 (CUDA cores)", peak.get("fp32"), "flop_per_s", 1e12, "TFLOP/s", fp32, None)
 line("peak fp64", peak.get("fp64"), "flop_per_s", 1e12, "TFLOP/s", fp64, None)
 for c in peak_doc["cases"]:

@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -192,6 +193,12 @@ class LtGemm final : public Kernel {
   void tune(Device& dev) {
     if (candidates_.size() < 2) {
       tuning_ = "the heuristic's only candidate";
+      return;
+    }
+    // For comparing with and without tuning in one run (ci/gpu/run-gpu-check.sh).
+    if (const char* off = std::getenv("CHIPCERT_CUDA_GEMM_TUNE");
+        off && std::strcmp(off, "0") == 0) {
+      tuning_ = "the heuristic's first pick (CHIPCERT_CUDA_GEMM_TUNE=0)";
       return;
     }
     DeviceMemory x, y, c;
