@@ -108,6 +108,19 @@ void write_buffer(Device& dev, Buffer* buf, uint64_t offset, const void* src, ui
 void read_buffer(Device& dev, Buffer* buf, uint64_t offset, void* dst, uint64_t bytes);
 void synchronize(Device& dev);
 
+/// Seconds between two CUDA events recorded on dev.stream around what
+/// `enqueue()` queues there; waits for the second event.
+template <typename Enqueue>
+double event_seconds(Device& dev, Enqueue&& enqueue) {
+  check(cudaEventRecord(dev.start, dev.stream), "cudaEventRecord");
+  enqueue();
+  check(cudaEventRecord(dev.stop, dev.stream), "cudaEventRecord");
+  check(cudaEventSynchronize(dev.stop), "cudaEventSynchronize");
+  float ms = 0;
+  check(cudaEventElapsedTime(&ms, dev.start, dev.stop), "cudaEventElapsedTime");
+  return static_cast<double>(ms) * 1e-3;
+}
+
 /// Power (W), temperature (C) and SM clock (MHz) from NVML; -1 for what
 /// NVML does not report. UNSUPPORTED when NVML is not available at all.
 cc_sensors read_sensors(const Device& dev);

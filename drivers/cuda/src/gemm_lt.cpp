@@ -213,15 +213,14 @@ class LtGemm final : public Kernel {
     }
     for (DeviceMemory* m : {&x, &y, &c})
       check(cudaMemsetAsync(m->get(), 0x3c, m->bytes(), dev.stream), "gemm tuning memset");
+    // Seconds per run, or -1 when the algorithm does not run.
     const auto seconds = [&](const cublasLtMatmulAlgo_t& algo, int repeat) -> double {
-      check(cudaEventRecord(dev.start, dev.stream), "cudaEventRecord");
-      for (int i = 0; i < repeat; ++i)
-        if (matmul(dev, algo, x.get(), y.get(), c.get()) != CUBLAS_STATUS_SUCCESS) return -1;
-      check(cudaEventRecord(dev.stop, dev.stream), "cudaEventRecord");
-      check(cudaEventSynchronize(dev.stop), "cudaEventSynchronize");
-      float ms = 0;
-      check(cudaEventElapsedTime(&ms, dev.start, dev.stop), "cudaEventElapsedTime");
-      return ms * 1e-3 / repeat;
+      bool ran = true;
+      const double s = event_seconds(dev, [&] {
+        for (int i = 0; i < repeat && ran; ++i)
+          ran = matmul(dev, algo, x.get(), y.get(), c.get()) == CUBLAS_STATUS_SUCCESS;
+      });
+      return ran ? s / repeat : -1;
     };
     double best = -1, first = -1;
     size_t timed = 0;

@@ -259,13 +259,9 @@ void launch_op(Device& dev, const Kernel* kernel, cc_buffer* const* args, uint32
 double timed_launch_op(Device& dev, const Kernel* kernel, cc_buffer* const* args, uint32_t nargs,
                        uint32_t repeat) {
   if (repeat == 0) throw Error(CC_ERR_INVALID_ARGUMENT, "timed_launch: repeat must be >= 1");
-  check(cudaEventRecord(dev.start, dev.stream), "cudaEventRecord");
-  for (uint32_t r = 0; r < repeat; ++r) launch_op(dev, kernel, args, nargs);
-  check(cudaEventRecord(dev.stop, dev.stream), "cudaEventRecord");
-  check(cudaEventSynchronize(dev.stop), "cudaEventSynchronize");
-  float ms = 0;
-  check(cudaEventElapsedTime(&ms, dev.start, dev.stop), "cudaEventElapsedTime");
-  return static_cast<double>(ms) * 1e-3;
+  return event_seconds(dev, [&] {
+    for (uint32_t r = 0; r < repeat; ++r) launch_op(dev, kernel, args, nargs);
+  });
 }
 
 }  // namespace chipcert::cuda
