@@ -3,6 +3,8 @@
 // of each device folded in a <details> block so the comment stays short.
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "chipcert/reports/console.hpp"
 #include "figures.hpp"
@@ -78,9 +80,11 @@ void write_markdown(const results::Document& doc, const ReportOptions& opt, std:
   o << "| Device | Verdict | Tier | Passed | Not passed | Best GEMM | STREAM triad | Launch "
        "latency |\n"
     << "|---|---|---|---:|---:|---|---:|---:|\n";
+  std::vector<std::string> sensors;  // per device, for its case table below
   for (const auto& d : doc.devices) {
     const auto cases = cases_of(doc.cases, d.id);
     const auto f = device_figures(cases);
+    sensors.push_back(sensors_text(f));
     int passed = 0, bad = 0;
     for (const auto* c : cases) (c->status == results::Status::Passed ? passed : bad) += 1;
     const auto* v = verdict_for(opt, d.id);
@@ -120,11 +124,11 @@ void write_markdown(const results::Document& doc, const ReportOptions& opt, std:
     if (heading) o << "\n";
   }
 
-  for (const auto& d : doc.devices) {
+  for (size_t i = 0; i < doc.devices.size(); ++i) {
+    const auto& d = doc.devices[i];
     const auto cases = cases_of(doc.cases, d.id);
     o << "<details><summary>" << md_cell(d.id) << ": " << cases.size() << " cases</summary>\n\n";
-    if (const std::string s = sensors_text(device_figures(cases)); !s.empty())
-      o << "Sensors while timed: " << md_cell(s) << ".\n\n";
+    if (!sensors[i].empty()) o << "Sensors while timed: " << md_cell(sensors[i]) << ".\n\n";
     o << "| Case | Status | Median | CV | Rate | Note |\n|---|---|---:|---:|---:|---|\n";
     for (const auto* c : cases) {
       const bool ok = c->status == results::Status::Passed && c->statistics;
