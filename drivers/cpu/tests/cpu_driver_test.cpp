@@ -450,6 +450,30 @@ TEST_F(CpuDriver, StreamF64) {
   for (int64_t n : {0, 1, 5, 17, 1000003}) check_stream<double>(CC_DTYPE_F64, n);
 }
 
+TEST_F(CpuDriver, StreamLargeArraysUseNonTemporalStores) {
+  // Just over 32 MiB per array, with ragged tails: the streamed-store path.
+  check_stream<double>(CC_DTYPE_F64, (int64_t{1} << 22) + 5);
+  check_stream<float>(CC_DTYPE_F32, (int64_t{1} << 23) + 3);
+  const auto info_of = [&](cc_op_kind kind, int64_t n) {
+    cc_op_desc op = desc(kind, CC_DTYPE_F64, CC_DTYPE_F64);
+    op.u.stream = {n, 2.0};
+    cc_kernel* k = nullptr;
+    if (drv().prepare(dev_, &op, &k) != CC_OK) return "not prepared: " + error();
+    std::string info = drv().kernel_info(dev_, k);
+    drv().release(dev_, k);
+    return info;
+  };
+  const int64_t large = int64_t{1} << 22;  // 32 MiB of f64
+  for (cc_op_kind kind :
+       {CC_OP_STREAM_COPY, CC_OP_STREAM_MUL, CC_OP_STREAM_ADD, CC_OP_STREAM_TRIAD}) {
+    EXPECT_NE(info_of(kind, large).find("non-temporal stores"), std::string::npos)
+        << info_of(kind, large);
+    EXPECT_EQ(info_of(kind, large - 8).find("non-temporal"), std::string::npos)
+        << info_of(kind, large - 8);
+  }
+  EXPECT_EQ(info_of(CC_OP_STREAM_DOT, large).find("non-temporal"), std::string::npos);
+}
+
 TEST_F(CpuDriver, StreamTooSmallBufferNamesTheArgument) {
   cc_op_desc op = desc(CC_OP_STREAM_TRIAD, CC_DTYPE_F64, CC_DTYPE_F64);
   op.u.stream = {100, 3.0};

@@ -8,6 +8,11 @@
 //              give the prefetcher long streams); 0: vectors are interleaved
 //              across the work-group (GPUs: coalesced accesses)
 //   USE_FP64   defined when T is double
+//   NT_STORE   1: whole vectors are written with non-temporal stores (clang's
+//              __builtin_nontemporal_store; the host asks for it only on CPU
+//              devices, for arrays far larger than the caches, where a plain
+//              store first reads the line it overwrites: STREAM counts 24
+//              bytes per triad element, and so does the memory bus then)
 // Every kernel takes n (elements) and per_wi (vectors per work-item); the host
 // picks per_wi so that there are enough work-groups for every compute unit but
 // not so many that per-group overhead shows.
@@ -20,6 +25,11 @@
 #define TV CAT(T, VW)
 #define VLOAD CAT(vload, VW)
 #define VSTORE CAT(vstore, VW)
+#if NT_STORE
+#define VSTORE_OUT(v, p) __builtin_nontemporal_store((v), (__global TV*)(p))
+#else
+#define VSTORE_OUT(v, p) VSTORE((v), 0, (p))
+#endif
 
 // Element index of the s-th vector of this work-item.
 #if CONTIG
@@ -48,25 +58,25 @@
 __kernel ATTR void stream_copy(const long n, const int per_wi, const T scalar,
                                __global const T* restrict a, __global T* restrict c) {
   (void)scalar;
-  FOR_EACH(VSTORE(VLOAD(0, a + i), 0, c + i), c[i] = a[i]);
+  FOR_EACH(VSTORE_OUT(VLOAD(0, a + i), c + i), c[i] = a[i]);
 }
 
 __kernel ATTR void stream_mul(const long n, const int per_wi, const T scalar,
                               __global const T* restrict c, __global T* restrict b) {
-  FOR_EACH(VSTORE(scalar * VLOAD(0, c + i), 0, b + i), b[i] = scalar * c[i]);
+  FOR_EACH(VSTORE_OUT(scalar * VLOAD(0, c + i), b + i), b[i] = scalar * c[i]);
 }
 
 __kernel ATTR void stream_add(const long n, const int per_wi, const T scalar,
                               __global const T* restrict a, __global const T* restrict b,
                               __global T* restrict c) {
   (void)scalar;
-  FOR_EACH(VSTORE(VLOAD(0, a + i) + VLOAD(0, b + i), 0, c + i), c[i] = a[i] + b[i]);
+  FOR_EACH(VSTORE_OUT(VLOAD(0, a + i) + VLOAD(0, b + i), c + i), c[i] = a[i] + b[i]);
 }
 
 __kernel ATTR void stream_triad(const long n, const int per_wi, const T scalar,
                                 __global const T* restrict b, __global const T* restrict c,
                                 __global T* restrict a) {
-  FOR_EACH(VSTORE(fma((TV)(scalar), VLOAD(0, c + i), VLOAD(0, b + i)), 0, a + i),
+  FOR_EACH(VSTORE_OUT(fma((TV)(scalar), VLOAD(0, c + i), VLOAD(0, b + i)), a + i),
            a[i] = fma(scalar, c[i], b[i]));
 }
 

@@ -429,6 +429,12 @@ std::vector<StreamCase> stream_cases() {
     for (cc_dtype dtype : {CC_DTYPE_F32, CC_DTYPE_F64})
       for (int64_t n : {int64_t{1}, int64_t{1000003}}) cases.push_back({kind, dtype, n});
   cases.push_back({CC_OP_STREAM_DOT, CC_DTYPE_F64, 0});
+  // Just over 32 MiB per array, with a ragged tail: the non-temporal store
+  // path on CPU devices (see StreamStoresAreNonTemporalOnlyForLargeArrays).
+  for (cc_op_kind kind :
+       {CC_OP_STREAM_COPY, CC_OP_STREAM_MUL, CC_OP_STREAM_ADD, CC_OP_STREAM_TRIAD})
+    cases.push_back({kind, CC_DTYPE_F64, (int64_t{1} << 22) + 7});
+  cases.push_back({CC_OP_STREAM_TRIAD, CC_DTYPE_F32, (int64_t{1} << 23) + 3});
   return cases;
 }
 
@@ -500,6 +506,29 @@ TEST_F(OpenclDriver, OutputAliasingAnInputIsRejected) {
   EXPECT_EQ(d_->launch(dev_, k, shared_inputs, 3), CC_OK) << error();
   const std::vector<float> got = download<float>(c, 64);
   EXPECT_EQ(got[5], 2 * static_cast<float>(v[5]));
+}
+
+TEST_F(OpenclDriver, StreamStoresAreNonTemporalOnlyForLargeArrays) {
+  const auto info_of = [&](cc_op_kind kind, int64_t n) {
+    cc_kernel* k = prepare(stream_desc(kind, CC_DTYPE_F32, n, 0.5));
+    const std::string info = k ? d_->kernel_info(dev_, k) : "not prepared: " + error();
+    if (k) d_->release(dev_, k);
+    return info;
+  };
+  const int64_t large = int64_t{1} << 23;  // 32 MiB of f32
+  for (cc_op_kind kind :
+       {CC_OP_STREAM_COPY, CC_OP_STREAM_MUL, CC_OP_STREAM_ADD, CC_OP_STREAM_TRIAD}) {
+    const std::string small = info_of(kind, large - 16), big = info_of(kind, large);
+    EXPECT_EQ(small.find("stores"), std::string::npos) << small;
+    if (info_.kind == CC_DEVICE_CPU) {
+      // PoCL compiles with clang, which has the builtin; another CPU ICD may say why not.
+      EXPECT_NE(big.find("stores"), std::string::npos) << big;
+    } else {
+      EXPECT_EQ(big.find("stores"), std::string::npos) << "a GPU keeps plain stores: " << big;
+    }
+  }
+  // dot writes one element: never non-temporal.
+  EXPECT_EQ(info_of(CC_OP_STREAM_DOT, large).find("stores"), std::string::npos);
 }
 
 TEST_F(OpenclDriver, KernelInfoDescribesEveryPreparedKernel) {
