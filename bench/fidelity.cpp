@@ -13,7 +13,9 @@
 //    intrinsics FMA loop (12 independent chains per thread) that measures it;
 //  - chipcert peak fp32, GEMM fp32 2048^3 and 4096^3, bf16 and int8 4096^3
 //    (theoretical 2x and 4x fp32 with AVX512-BF16 / VNNI), as ratios to the
-//    theoretical peak at the measured clock;
+//    theoretical peak at the measured clock, each GEMM also to oneDNN's
+//    matmul called directly on random operands just before it
+//    (onednn_reference.cpp): the specialised library without chipcert;
 //  - chipcert STREAM triad (fp64, 2^25 elements) as a ratio to the faster
 //    of two OpenMP triads timed in the same run with the same thread count:
 //    the plain loop, and (AVX-512) the loop with streaming stores.
@@ -47,6 +49,7 @@
 #include "chipcert/harness/clock.hpp"
 #include "chipcert/workloads/device.hpp"
 #include "chipcert/workloads/workload.hpp"
+#include "onednn_reference.hpp"
 #ifdef CHIPCERT_FIDELITY_OPENCL
 #include "chipcert/opencl_driver.h"
 #endif
@@ -221,7 +224,7 @@ Figure chipcert_figure(cw::Device& dev, const std::string& workload, cc_dtype dt
 }
 
 void print_rate(const char* what, const Figure& f, double limit, const char* limit_name,
-                bool bytes = false) {
+                bool bytes = false, double ref = 0, const char* ref_name = "") {
   if (!f.ok) {
     std::printf("  %-30s %s\n", what, f.why.c_str());
     return;
@@ -230,6 +233,7 @@ void print_rate(const char* what, const Figure& f, double limit, const char* lim
   const double rate = amount / f.best_s / 1e9, median = amount / f.median_s / 1e9;
   std::printf("  %-30s %9.1f %s (median %.1f)", what, rate, bytes ? "GB/s  " : "GFLOP/s", median);
   if (limit > 0) std::printf("  = %.3f x %s (%.1f)", rate / limit, limit_name, limit);
+  if (ref > 0) std::printf(", %.3f x %s", rate / ref, ref_name);
   std::printf("\n");
   if (!f.impl.empty()) std::printf("  %-30s   [%s]\n", "", f.impl.c_str());
 }
@@ -279,25 +283,32 @@ int main(int argc, char** argv) {
         fma / peak32,
         fma > 1.03 * peak32 ? "  (above the assumed peak: the FLOP/cycle assumption is low)" : "");
     auto figure = [&](const char* what, const char* workload, cc_dtype dt, const json& p,
-                      double limit, const char* limit_name, bool bytes = false) {
+                      double limit, const char* limit_name, bool bytes = false, double ref = 0,
+                      const char* ref_name = "") {
       const Figure f = chipcert_figure(dev, workload, dt, p, reps);
       if (!f.ok && f.why.rfind("verification failed", 0) == 0) exit_code = 1;
-      print_rate(what, f, limit, limit_name, bytes);
+      print_rate(what, f, limit, limit_name, bytes, ref, ref_name);
       return f;
+    };
+    // A GEMM figure after oneDNN's own, called directly on the same shape.
+    auto gemm = [&](const char* what, cc_dtype dt, const char* onednn_dt, int64_t size,
+                    double limit, const char* limit_name) {
+      const chipcert::bench::DirectGemm ref =
+          chipcert::bench::onednn_gemm(onednn_dt, size, size, size, reps);
+      std::printf("  %-30s %9.1f GFLOP/s  [%s]\n", "oneDNN matmul, direct (ref.)", ref.gflops,
+                  ref.impl.c_str());
+      figure(what, "gemm", dt, {{"m", size}, {"n", size}, {"k", size}}, limit, limit_name, false,
+             ref.gflops, "oneDNN direct");
     };
     figure("chipcert peak fp32", "peak", CC_DTYPE_F32, {{"n", 1 << 20}, {"iterations", 4096}},
            peak32, "theoretical");
-    figure("chipcert gemm fp32 2048^3", "gemm", CC_DTYPE_F32,
-           {{"m", 2048}, {"n", 2048}, {"k", 2048}}, peak32, "theoretical");
+    gemm("chipcert gemm fp32 2048^3", CC_DTYPE_F32, "f32", 2048, peak32, "theoretical");
     if (!quick) {
-      figure("chipcert gemm fp32 4096^3", "gemm", CC_DTYPE_F32,
-             {{"m", 4096}, {"n", 4096}, {"k", 4096}}, peak32, "theoretical");
-      figure("chipcert gemm bf16 4096^3", "gemm", CC_DTYPE_BF16,
-             {{"m", 4096}, {"n", 4096}, {"k", 4096}}, isa.bf16 ? 2 * peak32 : 0,
-             "theoretical bf16");
-      figure("chipcert gemm int8 4096^3", "gemm", CC_DTYPE_I8,
-             {{"m", 4096}, {"n", 4096}, {"k", 4096}}, isa.vnni ? 4 * peak32 : 0,
-             "theoretical int8");
+      gemm("chipcert gemm fp32 4096^3", CC_DTYPE_F32, "f32", 4096, peak32, "theoretical");
+      gemm("chipcert gemm bf16 4096^3", CC_DTYPE_BF16, "bf16", 4096, isa.bf16 ? 2 * peak32 : 0,
+           "theoretical bf16");
+      gemm("chipcert gemm int8 4096^3", CC_DTYPE_I8, "s8", 4096, isa.vnni ? 4 * peak32 : 0,
+           "theoretical int8");
     }
     constexpr int64_t kTriad = int64_t{1} << 25;
     const double omp = omp_triad_gbs(int(cores), kTriad, reps, false);
