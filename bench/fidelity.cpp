@@ -1,7 +1,8 @@
 // chipcert_fidelity: chipcert's own figures next to the hardware's limit and
 // to simple independent references, all measured in the same process run.
 // A benchmark, not a test: it prints figures and ratios and never fails on a
-// number (exit 1 only when a chipcert kernel fails verification).
+// number (exit 1 only when a chipcert kernel fails verification or the
+// naive GEMM shape check).
 //
 // For the CPU device (the built-in CPU driver, through the same workloads
 // and Device wrapper `chipcert run` uses):
@@ -16,6 +17,9 @@
 //    theoretical peak at the measured clock, each GEMM also to oneDNN's
 //    matmul called directly on random operands just before it
 //    (onednn_reference.cpp): the specialised library without chipcert;
+//  - for each f32 GEMM size, a naive GEMM for shape sanity only: the CPU
+//    driver's C on the bench's own operands, 256 sampled entries checked
+//    against a plain dot product (exit 1 on a mismatch);
 //  - chipcert STREAM triad (fp64, 2^25 elements) as a ratio to the faster
 //    of two OpenMP triads timed in the same run with the same thread count:
 //    the plain loop, and (AVX-512) the loop with streaming stores.
@@ -41,6 +45,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -223,6 +228,64 @@ Figure chipcert_figure(cw::Device& dev, const std::string& workload, cc_dtype dt
   return f;
 }
 
+/// The naive GEMM reference, for shape sanity only (never timed): the CPU
+/// driver runs the f32 GEMM m x n x k the figures claim, on the bench's own
+/// random operands and with the same descriptor the gemm workload builds
+/// (row-major, constant A and B); `samples` entries of C are then recomputed
+/// by a plain dot product. A driver that did less work than the shape says
+/// (a smaller k, a skipped block) fails here. Returns "" or the mismatch.
+std::string gemm_shape_check(cw::Device& dev, int64_t m, int64_t n, int64_t k, int samples) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> a(size_t(m * k)), b(size_t(k * n)), c(size_t(m * n), std::nanf(""));
+  for (float& v : a) v = u(rng);
+  for (float& v : b) v = u(rng);
+  cw::Buffer ab = dev.alloc(a.size() * 4), bb = dev.alloc(b.size() * 4),
+             cb = dev.alloc(c.size() * 4);
+  dev.write(ab, a.data(), a.size() * 4);
+  dev.write(bb, b.data(), b.size() * 4);
+  dev.write(cb, c.data(), c.size() * 4);
+  cc_op_desc op = cw::make_op(CC_OP_GEMM, CC_DTYPE_F32, CC_DTYPE_F32);
+  op.constant_args = 0x3;
+  op.u.gemm = cc_gemm_params{.m = m,
+                             .n = n,
+                             .k = k,
+                             .lda = k,
+                             .ldb = n,
+                             .ldc = n,
+                             .trans_a = 0,
+                             .trans_b = 0,
+                             .alpha = 1,
+                             .beta = 0,
+                             .batch = 1,
+                             .stride_a = 0,
+                             .stride_b = 0,
+                             .stride_c = 0};
+  cw::Kernel kernel = dev.prepare(op);
+  cc_buffer* args[] = {ab.handle(), bb.handle(), cb.handle()};
+  dev.launch(kernel, args);
+  dev.synchronize();
+  dev.read(cb, c.data(), c.size() * 4);
+  std::uniform_int_distribution<int64_t> row(0, m - 1), col(0, n - 1);
+  for (int s = 0; s < samples; ++s) {
+    const int64_t i = row(rng), j = col(rng);
+    double want = 0, mag = 0;
+    for (int64_t p = 0; p < k; ++p) {
+      const double term = double(a[size_t(i * k + p)]) * double(b[size_t(p * n + j)]);
+      want += term;
+      mag += std::abs(term);
+    }
+    const double got = c[size_t(i * n + j)];
+    // f32 accumulation: k roundings of at most half an ulp of the magnitude.
+    const double bound = double(k) * 0x1p-24 * mag + 1e-30;
+    if (!(std::abs(got - want) <= bound))
+      return "C[" + std::to_string(i) + "][" + std::to_string(j) + "] = " + std::to_string(got) +
+             ", a naive loop gives " + std::to_string(want) + " (bound " + std::to_string(bound) +
+             ")";
+  }
+  return "";
+}
+
 void print_rate(const char* what, const Figure& f, double limit, const char* limit_name,
                 bool bytes = false, double ref = 0, const char* ref_name = "") {
   if (!f.ok) {
@@ -299,6 +362,17 @@ int main(int argc, char** argv) {
                   ref.impl.c_str());
       figure(what, "gemm", dt, {{"m", size}, {"n", size}, {"k", size}}, limit, limit_name, false,
              ref.gflops, "oneDNN direct");
+      if (dt != CC_DTYPE_F32) return;
+      std::string mismatch;
+      try {
+        mismatch = gemm_shape_check(dev, size, size, size, 256);
+      } catch (const std::exception& e) {
+        mismatch = e.what();
+      }
+      if (!mismatch.empty()) exit_code = 1;
+      std::printf("  %-30s %s\n", "naive GEMM shape check (ref.)",
+                  mismatch.empty() ? "256 sampled entries of C match a plain dot product"
+                                   : ("MISMATCH: " + mismatch).c_str());
     };
     figure("chipcert peak fp32", "peak", CC_DTYPE_F32, {{"n", 1 << 20}, {"iterations", 4096}},
            peak32, "theoretical");
