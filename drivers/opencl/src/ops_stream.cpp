@@ -68,7 +68,6 @@ void prepare_stream(Device& dev, const cc_op_desc& op, Op& k) {
       std::string(op.dtype == CC_DTYPE_F64 ? "-DT=double -DUSE_FP64" : "-DT=float") +
       " -DVW=" + std::to_string(vw) + " -DWGS=" + std::to_string(wgs) +
       " -DCONTIG=" + std::string(rec.is_cpu ? "1" : "0");
-  bool nt = nt_wanted;
   cl_program program = nullptr;
   std::string nt_note;
   if (nt_wanted) {
@@ -77,11 +76,11 @@ void prepare_stream(Device& dev, const cc_op_desc& op, Op& k) {
       nt_note = ", non-temporal stores";
     } catch (const Error&) {
       // A compiler without clang's builtin: plain stores, and say so.
-      nt = false;
       nt_note = ", plain stores (this compiler has no __builtin_nontemporal_store)";
     }
   }
-  if (!nt) program = program_for(dev, "stream.cl", {kStreamSource}, base_options + " -DNT_STORE=0");
+  if (!program)
+    program = program_for(dev, "stream.cl", {kStreamSource}, base_options + " -DNT_STORE=0");
   const char* names[] = {
       "", "", "stream_copy", "stream_mul", "stream_add", "stream_triad", "stream_dot_partial"};
   Step s;
