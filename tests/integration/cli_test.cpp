@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "process.hpp"
 
@@ -136,6 +137,15 @@ TEST_F(Cli, SmokeOnCpuAndOpenclWritesAValidResultsDocument) {
   EXPECT_EQ(doc.at("suite").at("name"), "smoke");
   EXPECT_FALSE(doc.at("finished_at").get<std::string>().empty());
   EXPECT_EQ(doc.at("provenance").at("binary_sha256").get<std::string>().size(), 64u);
+#if defined(__x86_64__)
+  // The clock under load, read before the cases and after them; the
+  // recorded clock is the higher reading.
+  const auto readings =
+      doc.at("host").at("clock_under_load_readings_mhz").get<std::vector<double>>();
+  ASSERT_EQ(readings.size(), 2u) << doc.at("host").dump(2);
+  EXPECT_EQ(doc.at("host").at("clock_under_load_mhz").get<double>(),
+            std::max(readings[0], readings[1]));
+#endif
   const bool cpu_clock_readable =
       std::filesystem::exists("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq") ||
       ct::slurp("/proc/cpuinfo").find("cpu MHz") != std::string::npos;
@@ -527,11 +537,19 @@ TEST_F(Cli, InterruptStopsAfterTheCurrentCaseAndSaysHowToResume) {
   EXPECT_LT(partial.at("cases").size(), 5u);
   EXPECT_EQ(partial.at("finished_at").get<std::string>(), "") << partial.at("finished_at");
   EXPECT_EQ(journal_case_ids(journal).size(), partial.at("cases").size());
+  // Stopped early: only the reading from the start.
+#if defined(__x86_64__)
+  EXPECT_EQ(partial.at("host").at("clock_under_load_readings_mhz").size(), 1u);
+#endif
 
   auto r = run_chipcert({"run", "--resume", journal});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json doc = json::parse(ct::slurp(out));
   EXPECT_TRUE(doc.at("resumed").get<bool>());
+#if defined(__x86_64__)
+  // The resumed part adds its end reading to the start's.
+  EXPECT_EQ(doc.at("host").at("clock_under_load_readings_mhz").size(), 2u);
+#endif
   std::set<std::string> ids;
   for (const auto& c : doc.at("cases")) ids.insert(c.at("id").get<std::string>());
   EXPECT_EQ(ids.size(), 5u);

@@ -2,6 +2,7 @@
 // field, no duplicate key, cross-references checked. Every failure is a
 // ParseError "<source>: <pointer>: expected <what>, found <what>".
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
@@ -174,7 +175,8 @@ Cache cache_from(const json& j, std::string_view src, const std::string& ptr) {
 Host host_from(const json& j, std::string_view src, const std::string& ptr) {
   Obj o(j, src, ptr, "a host",
         {"cpu_vendor", "cpu_model", "packages", "cores", "pus", "numa_nodes", "memory_bytes",
-         "caches", "os", "kernel", "arch", "hostname", "clock_under_load_mhz"});
+         "caches", "os", "kernel", "arch", "hostname", "clock_under_load_mhz",
+         "clock_under_load_readings_mhz"});
   Host h;
   h.cpu_vendor = o.str("cpu_vendor");
   h.cpu_model = o.str("cpu_model");
@@ -191,8 +193,29 @@ Host host_from(const json& j, std::string_view src, const std::string& ptr) {
   h.kernel = o.str("kernel");
   h.arch = o.str("arch");
   h.hostname = o.str("hostname");
+  const auto read_mhz = [&](const json& v, const std::string& at) {
+    const double mhz = read_double(v, src, at);
+    if (mhz <= 0) fail(src, at, "a clock in MHz above 0", describe(v));
+    return mhz;
+  };
   if (const json* v = o.optional("clock_under_load_mhz"))
-    h.clock_under_load_mhz = read_double(*v, src, o.ptr("clock_under_load_mhz"));
+    h.clock_under_load_mhz = read_mhz(*v, o.ptr("clock_under_load_mhz"));
+  if (o.optional("clock_under_load_readings_mhz")) {
+    const json& readings = o.array("clock_under_load_readings_mhz");
+    for (std::size_t i = 0; i < readings.size(); ++i)
+      h.clock_under_load_readings_mhz.push_back(
+          read_mhz(readings[i], child(o.ptr("clock_under_load_readings_mhz"), i)));
+    // The recorded clock is the highest reading; a document saying otherwise
+    // was edited or written by something else.
+    if (!h.clock_under_load_readings_mhz.empty()) {
+      const double top = *std::max_element(h.clock_under_load_readings_mhz.begin(),
+                                           h.clock_under_load_readings_mhz.end());
+      if (!h.clock_under_load_mhz || *h.clock_under_load_mhz != top)
+        fail(src, o.ptr("clock_under_load_mhz"),
+             "the highest of clock_under_load_readings_mhz (" + json(top).dump() + ")",
+             h.clock_under_load_mhz ? json(*h.clock_under_load_mhz).dump() : "nothing");
+    }
+  }
   return h;
 }
 

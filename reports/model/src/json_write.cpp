@@ -79,6 +79,8 @@ json build(const Host& h) {
             {"arch", h.arch},
             {"hostname", h.hostname}};
   if (h.clock_under_load_mhz) j["clock_under_load_mhz"] = *h.clock_under_load_mhz;
+  if (!h.clock_under_load_readings_mhz.empty())
+    j["clock_under_load_readings_mhz"] = h.clock_under_load_readings_mhz;
   return j;
 }
 

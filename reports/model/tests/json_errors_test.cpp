@@ -109,6 +109,31 @@ TEST(ParseErrors, WrongType) {
   EXPECT_EQ(e.what, "t.json: (root): expected a results document (an object), found empty array");
 }
 
+TEST(ParseErrors, ClockUnderLoad) {
+  // A reading must be a clock: a positive number of MHz.
+  Caught e = parse_error_json(with("/host/clock_under_load_readings_mhz/1", 0));
+  EXPECT_EQ(e.pointer, "/host/clock_under_load_readings_mhz/1");
+  EXPECT_THAT(e.what, HasSubstr("expected a clock in MHz above 0, found integer 0"));
+  e = parse_error_json(with("/host/clock_under_load_readings_mhz/0", "3.4 GHz"));
+  EXPECT_THAT(e.what, HasSubstr("/host/clock_under_load_readings_mhz/0: expected a non-negative"));
+  e = parse_error_json(with("/host/clock_under_load_readings_mhz", 3412.5));
+  EXPECT_THAT(e.what,
+              HasSubstr("/host/clock_under_load_readings_mhz: expected an array, found number"));
+  e = parse_error_json(with("/host/clock_under_load_mhz", -1));
+  EXPECT_EQ(e.pointer, "/host/clock_under_load_mhz");
+  // The recorded clock is the highest reading, never a lower one that would
+  // make every figure look closer to the theoretical peak.
+  e = parse_error_json(with("/host/clock_under_load_mhz", 3398.25));
+  EXPECT_EQ(e.pointer, "/host/clock_under_load_mhz");
+  EXPECT_THAT(e.what,
+              HasSubstr("expected the highest of clock_under_load_readings_mhz (3412.5), found "
+                        "3398.25"));
+  e = parse_error_json(without("/host/clock_under_load_mhz"));
+  EXPECT_THAT(e.what, HasSubstr("(3412.5), found nothing"));
+  // Documents written before the readings were recorded still read.
+  EXPECT_NO_THROW(parse_document(without("/host/clock_under_load_readings_mhz").dump(), "t.json"));
+}
+
 TEST(ParseErrors, UnknownField) {
   Caught e = parse_error_json(with("/cases/0/verification/colour", "blue"));
   EXPECT_EQ(e.pointer, "/cases/0/verification/colour");

@@ -29,6 +29,7 @@ Document full_document() {
   h.arch = "x86_64";
   h.hostname = "node-01";
   h.clock_under_load_mhz = 3412.5;
+  h.clock_under_load_readings_mhz = {3398.25, 3412.5};
 
   Device gpu;
   gpu.id = "opencl:0";

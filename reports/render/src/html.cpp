@@ -2,6 +2,7 @@
 // script, no font, no image, no link outside the file) because labs that
 // certify hardware are often air-gapped.
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -194,6 +195,22 @@ void case_table(std::ostream& o, const results::Device& d,
   o << "</table>\n";
 }
 
+/// ", 3.59 GHz under load", with the readings when there are several, and a
+/// warning when they disagree: a reading taken while a shared host was busy
+/// reads low, and the recorded clock is then the higher one.
+std::string clock_under_load(const results::Host& h) {
+  if (!h.clock_under_load_mhz) return {};
+  std::string s = ", " + fixed(*h.clock_under_load_mhz / 1000, 2) + " GHz under load";
+  const auto& r = h.clock_under_load_readings_mhz;
+  if (r.size() < 2) return s;
+  std::string list;
+  for (double mhz : r) list += (list.empty() ? "" : ", ") + fixed(mhz / 1000, 2);
+  s += " (readings " + list + " GHz";
+  const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+  if (*lo < 0.97 * *hi) s += "; more than 3 % apart: the host was busy at one of them";
+  return s + ")";
+}
+
 void provenance(std::ostream& o, const results::Document& doc) {
   const auto& p = doc.provenance;
   const auto& h = doc.host;
@@ -219,9 +236,7 @@ void provenance(std::ostream& o, const results::Document& doc) {
   row("host", h.hostname + ": " + h.cpu_model + ", " + std::to_string(h.packages) +
                   " package(s), " + std::to_string(h.cores) + " cores, " + std::to_string(h.pus) +
                   " threads, " + si(static_cast<double>(h.memory_bytes), "B") +
-                  (h.clock_under_load_mhz
-                       ? ", " + fixed(*h.clock_under_load_mhz / 1000, 2) + " GHz under load"
-                       : std::string()));
+                  clock_under_load(h));
   row("os", h.os + ", " + h.kernel + " " + h.arch);
   for (const auto& d : doc.devices)
     row("device " + d.id, d.vendor + " " + d.name + "; driver " + d.driver + " " +

@@ -273,6 +273,24 @@ TEST(Html, VerdictAndNoticeShown) {
   EXPECT_NE(plain_report.find("not certified (results only)"), std::string::npos);
 }
 
+TEST(Html, ClockUnderLoadWithItsReadings) {
+  results::Document doc = smoke();
+  doc.host.clock_under_load_mhz = 3590.0;
+  doc.host.clock_under_load_readings_mhz = {3552.0, 3590.0};
+  std::string html = render(Format::Html, doc);
+  EXPECT_NE(html.find(", 3.59 GHz under load (readings 3.55, 3.59 GHz)"), std::string::npos);
+  // A reading taken while a shared host stole time reads low; say so.
+  doc.host.clock_under_load_readings_mhz = {1442.0, 3590.0};
+  html = render(Format::Html, doc);
+  EXPECT_NE(html.find("(readings 1.44, 3.59 GHz; more than 3 % apart: the host was busy at one "
+                      "of them)"),
+            std::string::npos);
+  // One reading (a run stopped early, or an older document): the clock alone.
+  doc.host.clock_under_load_readings_mhz = {3590.0};
+  html = render(Format::Html, doc);
+  EXPECT_NE(html.find(", 3.59 GHz under load<"), std::string::npos);
+}
+
 TEST(Junit, CountsAndMessages) {
   const std::string x = render(Format::Junit, rich(), certified());
   EXPECT_NE(x.find("name=\"opencl:0\" package=\"chipcert.smoke\" id=\"1\""), std::string::npos);

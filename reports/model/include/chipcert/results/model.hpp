@@ -64,9 +64,16 @@ struct Host {
   std::string kernel;  ///< uname -sr
   std::string arch;    ///< uname -m
   std::string hostname;
-  /// Core clock measured under load on every core at the start of the run
-  /// (MHz); absent where chipcert cannot measure it (not x86-64).
+  /// Core clock measured under load on every core (MHz): the highest of
+  /// clock_under_load_readings_mhz; absent where chipcert cannot measure it
+  /// (not x86-64).
   std::optional<double> clock_under_load_mhz;
+  /// Every such reading, in order: one at the start of the run, one at its
+  /// end (a resumed run adds its own end). Time stolen from a shared
+  /// machine's vCPUs only lowers a reading, so one low reading beside a high
+  /// one says the host was busy, not that the chip slowed; a chip that did
+  /// slow shows in the cases' clock sensors.
+  std::vector<double> clock_under_load_readings_mhz;
 
   friend bool operator==(const Host&, const Host&) = default;
 };
