@@ -242,8 +242,14 @@ int run_local(const GlobalOptions& g, const RunArgs& a, SignalWatcher& watcher,
   doc.seed = a.seed;
   doc.host = p.found.host;
   // The clock the CPU ran at under an all-core load, measured before the
-  // cases and again after them (finish).
+  // cases and again after them (finish), and what the CPU retires per cycle:
+  // together the theoretical peak the CPU figures are read against.
   read_clock(doc.host);
+  if (auto rates =
+          harness::measure_cpu_peak_rates(static_cast<unsigned>(std::max(1, doc.host.cores)))) {
+    doc.host.peak_ops_per_cycle_per_core = std::move(rates->ops_per_cycle);
+    doc.host.peak_basis = std::move(rates->basis);
+  }
   for (const auto* d : p.selected) doc.devices.push_back(d->info);
   doc.driver_problems = p.drivers.problems;
   doc.driver_problems.insert(doc.driver_problems.end(), p.found.problems.begin(),

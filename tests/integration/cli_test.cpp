@@ -145,6 +145,18 @@ TEST_F(Cli, SmokeOnCpuAndOpenclWritesAValidResultsDocument) {
   ASSERT_EQ(readings.size(), 2u) << doc.at("host").dump(2);
   EXPECT_EQ(doc.at("host").at("clock_under_load_mhz").get<double>(),
             std::max(readings[0], readings[1]));
+  // With AVX2+FMA (any x86-64 CI host of the last decade), the per-cycle
+  // figures the theoretical peak is computed from: fp32 one of the two the
+  // FMA pipes allow at the ISA's width, fp64 half of it.
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    const auto& rates = doc.at("host").at("peak_ops_per_cycle_per_core");
+    const double fp32 = rates.at("fp32").get<double>();
+    const double top = __builtin_cpu_supports("avx512f") ? 64 : 32;
+    EXPECT_TRUE(fp32 == top || fp32 == top / 2) << rates.dump();
+    EXPECT_EQ(rates.at("fp64").get<double>(), fp32 / 2);
+    EXPECT_NE(doc.at("host").at("peak_basis").get<std::string>().find("FMA probe"),
+              std::string::npos);
+  }
 #endif
   const bool cpu_clock_readable =
       std::filesystem::exists("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq") ||

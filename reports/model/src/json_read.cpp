@@ -176,7 +176,7 @@ Host host_from(const json& j, std::string_view src, const std::string& ptr) {
   Obj o(j, src, ptr, "a host",
         {"cpu_vendor", "cpu_model", "packages", "cores", "pus", "numa_nodes", "memory_bytes",
          "caches", "os", "kernel", "arch", "hostname", "clock_under_load_mhz",
-         "clock_under_load_readings_mhz"});
+         "clock_under_load_readings_mhz", "peak_ops_per_cycle_per_core", "peak_basis"});
   Host h;
   h.cpu_vendor = o.str("cpu_vendor");
   h.cpu_model = o.str("cpu_model");
@@ -215,6 +215,22 @@ Host host_from(const json& j, std::string_view src, const std::string& ptr) {
              "the highest of clock_under_load_readings_mhz (" + json(top).dump() + ")",
              h.clock_under_load_mhz ? json(*h.clock_under_load_mhz).dump() : "nothing");
     }
+  }
+  if (o.optional("peak_ops_per_cycle_per_core")) {
+    const json& rates = o.object("peak_ops_per_cycle_per_core");
+    const std::string at = o.ptr("peak_ops_per_cycle_per_core");
+    for (const auto& [dtype, v] : rates.items()) {
+      if (dtype != "fp64" && dtype != "fp32" && dtype != "bf16" && dtype != "fp16" &&
+          dtype != "tf32" && dtype != "int8")
+        fail(src, child(at, dtype), "a dtype: fp64, fp32, tf32, fp16, bf16 or int8",
+             "\"" + dtype + "\"");
+      const double ops = read_double(v, src, child(at, dtype));
+      if (ops <= 0) fail(src, child(at, dtype), "ops per cycle above 0", describe(v));
+      h.peak_ops_per_cycle_per_core[dtype] = ops;
+    }
+    h.peak_basis = o.str("peak_basis");
+  } else if (o.optional("peak_basis")) {
+    fail(src, o.ptr("peak_ops_per_cycle_per_core"), "an object beside peak_basis", "nothing");
   }
   return h;
 }

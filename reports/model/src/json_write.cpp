@@ -81,6 +81,10 @@ json build(const Host& h) {
   if (h.clock_under_load_mhz) j["clock_under_load_mhz"] = *h.clock_under_load_mhz;
   if (!h.clock_under_load_readings_mhz.empty())
     j["clock_under_load_readings_mhz"] = h.clock_under_load_readings_mhz;
+  if (!h.peak_ops_per_cycle_per_core.empty()) {
+    j["peak_ops_per_cycle_per_core"] = h.peak_ops_per_cycle_per_core;
+    j["peak_basis"] = h.peak_basis;
+  }
   return j;
 }
 

@@ -134,6 +134,29 @@ TEST(ParseErrors, ClockUnderLoad) {
   EXPECT_NO_THROW(parse_document(without("/host/clock_under_load_readings_mhz").dump(), "t.json"));
 }
 
+TEST(ParseErrors, PeakOpsPerCycle) {
+  Caught e = parse_error_json(with("/host/peak_ops_per_cycle_per_core/fp8", 512));
+  EXPECT_EQ(e.pointer, "/host/peak_ops_per_cycle_per_core/fp8");
+  EXPECT_THAT(e.what, HasSubstr("expected a dtype: fp64, fp32, tf32, fp16, bf16 or int8, found "
+                                "\"fp8\""));
+  e = parse_error_json(with("/host/peak_ops_per_cycle_per_core/fp32", 0));
+  EXPECT_THAT(e.what, HasSubstr("/host/peak_ops_per_cycle_per_core/fp32: expected ops per cycle "
+                                "above 0, found integer 0"));
+  e = parse_error_json(with("/host/peak_ops_per_cycle_per_core/int8", "256"));
+  EXPECT_THAT(e.what, HasSubstr("/host/peak_ops_per_cycle_per_core/int8: expected a non-negative"));
+  e = parse_error_json(with("/host/peak_ops_per_cycle_per_core", json::array({64})));
+  EXPECT_THAT(e.what, HasSubstr("/host/peak_ops_per_cycle_per_core: expected an object"));
+  // The figures never travel without how they were obtained, nor the reverse.
+  e = parse_error_json(without("/host/peak_basis"));
+  EXPECT_THAT(e.what, HasSubstr("/host/peak_basis: expected a string (required field)"));
+  e = parse_error_json(without("/host/peak_ops_per_cycle_per_core"));
+  EXPECT_THAT(e.what, HasSubstr("/host/peak_ops_per_cycle_per_core: expected an object beside "
+                                "peak_basis, found nothing"));
+  json old = without("/host/peak_ops_per_cycle_per_core");
+  old["host"].erase("peak_basis");
+  EXPECT_NO_THROW(parse_document(old.dump(), "t.json"));
+}
+
 TEST(ParseErrors, UnknownField) {
   Caught e = parse_error_json(with("/cases/0/verification/colour", "blue"));
   EXPECT_EQ(e.pointer, "/cases/0/verification/colour");

@@ -133,4 +133,27 @@ bool is_failure(results::Status s) {
   return s == S::Failed || s == S::Mistrusted || s == S::Error || s == S::TimedOut;
 }
 
+std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::string& dtype) {
+  const auto it = h.peak_ops_per_cycle_per_core.find(dtype);
+  if (it == h.peak_ops_per_cycle_per_core.end() || !h.clock_under_load_mhz || h.cores <= 0)
+    return std::nullopt;
+  return *h.clock_under_load_mhz * 1e6 * h.cores * it->second;
+}
+
+std::string cpu_theoretical_peak_text(const results::Host& h) {
+  std::string rates, per_cycle;
+  for (const char* dtype : {"fp32", "fp64", "tf32", "fp16", "bf16", "int8"}) {
+    const auto peak = cpu_theoretical_peak(h, dtype);
+    if (!peak) continue;
+    const bool integer = std::string(dtype) == "int8";
+    rates += (rates.empty() ? "" : ", ") + std::string(dtype) + " " +
+             si(*peak, integer ? "OP/s" : "FLOP/s");
+    per_cycle +=
+        (per_cycle.empty() ? "" : " / ") + fixed(h.peak_ops_per_cycle_per_core.at(dtype), 0);
+  }
+  if (rates.empty()) return {};
+  return rates + " = " + fixed(*h.clock_under_load_mhz / 1000, 2) + " GHz x " +
+         std::to_string(h.cores) + " cores x " + per_cycle + " per cycle (" + h.peak_basis + ")";
+}
+
 }  // namespace chipcert::reports::detail

@@ -68,6 +68,16 @@ std::optional<BarValue> bar_value(const results::Case& c);
 /// "<label>/<dtype>" of a case id "<workload>/<label>/<dtype>@<device>".
 std::string short_name(const results::Case& c);
 
+/// The host CPU's theoretical peak for `dtype` in ops/s: measured clock under
+/// load x cores x ops per cycle per core; nullopt where the document lacks any
+/// of them. It bounds every device that computes on the host CPU (the CPU
+/// driver, an OpenCL CPU device).
+std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::string& dtype);
+
+/// "fp32 456 GFLOP/s, fp64 228 GFLOP/s, ... = 3.56 GHz x 2 cores x 64 / 32 /
+/// ... per cycle (<basis>)", or "" when the host has no such figures.
+std::string cpu_theoretical_peak_text(const results::Host& h);
+
 /// True for the statuses JUnit and Markdown count as failures.
 bool is_failure(results::Status s);
 

@@ -172,7 +172,17 @@ void charts(std::ostream& o, const results::Device& d, const DeviceFigures& f,
   }
 }
 
-void case_table(std::ostream& o, const results::Device& d,
+/// " = 0.97 x theoretical" for a passed compute-bound case on a device that
+/// computes on the host CPU, where the document has the host's peak.
+std::string of_theoretical(const results::Host& h, const results::Device& d,
+                           const results::Case& c) {
+  if (d.kind != "cpu" || !c.rates.flop_per_s || headline_is_bandwidth(c)) return {};
+  const auto peak = cpu_theoretical_peak(h, c.dtype);
+  if (!peak || *peak <= 0) return {};
+  return " = " + fixed(*c.rates.flop_per_s / *peak, 2) + " x theoretical";
+}
+
+void case_table(std::ostream& o, const results::Host& host, const results::Device& d,
                 const std::vector<const results::Case*>& cases) {
   o << "<h3>Cases</h3>\n<table class=\"cases\" id=\"cases-" << slug(d.id) << "\">\n"
     << "<tr><th>Case</th><th>Status</th><th>Median</th><th>CV</th><th>Rate</th><th>Samples</th>"
@@ -187,7 +197,8 @@ void case_table(std::ostream& o, const results::Device& d,
     } else {
       o << "<td class=\"num\">-</td><td class=\"num\">-</td>";
     }
-    const std::string rate = c->status == results::Status::Passed ? headline_rate(*c) : "";
+    const std::string rate =
+        c->status == results::Status::Passed ? headline_rate(*c) + of_theoretical(host, d, *c) : "";
     o << "<td class=\"num\">" << (rate.empty() ? "-" : esc(rate)) << "</td><td class=\"num\">"
       << c->samples.size() << "</td><td>" << esc(c->timer.empty() ? "-" : c->timer) << "</td><td>"
       << esc(verification_text(*c)) << "</td><td>" << esc(c->reason) << "</td></tr>\n";
@@ -237,6 +248,8 @@ void provenance(std::ostream& o, const results::Document& doc) {
                   " package(s), " + std::to_string(h.cores) + " cores, " + std::to_string(h.pus) +
                   " threads, " + si(static_cast<double>(h.memory_bytes), "B") +
                   clock_under_load(h));
+  if (const std::string peak = cpu_theoretical_peak_text(h); !peak.empty())
+    row("CPU theoretical peak", peak);
   row("os", h.os + ", " + h.kernel + " " + h.arch);
   for (const auto& d : doc.devices)
     row("device " + d.id, d.vendor + " " + d.name + "; driver " + d.driver + " " +
@@ -289,7 +302,7 @@ void write_html(const results::Document& doc, const ReportOptions& opt, std::ost
       << esc(d.vendor + " " + d.name) << "</h2>\n";
     summary_card(o, d, f, cases, opt);
     charts(o, d, f, cases);
-    case_table(o, d, cases);
+    case_table(o, doc.host, d, cases);
     o << "</section>\n";
   }
   o << "</main>\n";

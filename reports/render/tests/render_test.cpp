@@ -291,6 +291,45 @@ TEST(Html, ClockUnderLoadWithItsReadings) {
   EXPECT_NE(html.find(", 3.59 GHz under load<"), std::string::npos);
 }
 
+TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
+  results::Document doc = smoke();
+  const results::Case* gemm = nullptr;
+  for (const auto& c : doc.cases)
+    if (c.device == "cpu:0" && c.workload == "gemm" && c.dtype == "fp32" &&
+        c.status == results::Status::Passed && c.rates.flop_per_s)
+      gemm = &c;
+  ASSERT_NE(gemm, nullptr);
+  // Without the host's peak figures, no ratio is printed.
+  EXPECT_EQ(render(Format::Html, doc).find("x theoretical"), std::string::npos);
+  EXPECT_EQ(render(Format::Html, doc).find("CPU theoretical peak"), std::string::npos);
+  doc.host.cores = 2;
+  doc.host.clock_under_load_mhz = 3500.0;
+  doc.host.peak_ops_per_cycle_per_core = {{"fp32", 64}, {"fp64", 32}};
+  doc.host.peak_basis = "a probe";
+  const std::string html = render(Format::Html, doc);
+  EXPECT_NE(html.find("<th>CPU theoretical peak</th><td>fp32 448 GFLOP/s, fp64 224 GFLOP/s = "
+                      "3.50 GHz x 2 cores x 64 / 32 per cycle (a probe)</td>"),
+            std::string::npos);
+  const std::string ratio =
+      " = " + detail::fixed(*gemm->rates.flop_per_s / (3500e6 * 2 * 64), 2) + " x theoretical";
+  EXPECT_NE(html.find(detail::si(*gemm->rates.flop_per_s, "FLOP/s") + ratio), std::string::npos)
+      << ratio;
+  // Only on devices that compute on the host CPU (cpu:0 and the OpenCL CPU
+  // device here, 3 GEMMs each), and only for compute rates (not the triad's
+  // bytes/s nor the launch latency).
+  EXPECT_EQ(count(html, " x theoretical"), 6u);
+  const auto accelerator = html.find("id=\"device-example-0\"");
+  ASSERT_NE(accelerator, std::string::npos);
+  EXPECT_EQ(html.find(" x theoretical", accelerator), std::string::npos);
+  // The console table that ends `chipcert run` says the same in its NOTE column.
+  const std::string console = render_console(doc);
+  EXPECT_EQ(count(console, " x theoretical"), 6u) << console;
+  EXPECT_NE(console.find(detail::fixed(*gemm->rates.flop_per_s / (3500e6 * 2 * 64), 2) +
+                         " x theoretical"),
+            std::string::npos)
+      << console;
+}
+
 TEST(Junit, CountsAndMessages) {
   const std::string x = render(Format::Junit, rich(), certified());
   EXPECT_NE(x.find("name=\"opencl:0\" package=\"chipcert.smoke\" id=\"1\""), std::string::npos);

@@ -74,6 +74,11 @@ struct Host {
   /// one says the host was busy, not that the chip slowed; a chip that did
   /// slow shows in the cases' clock sensors.
   std::vector<double> clock_under_load_readings_mhz;
+  /// Dense arithmetic per cycle per core at the widest vector FMA, by dtype
+  /// ("fp32", "fp64", "bf16", "int8"; an FMA counts 2): theoretical peak =
+  /// clock_under_load_mhz x cores x this. Empty where not measured.
+  std::map<std::string, double> peak_ops_per_cycle_per_core;
+  std::string peak_basis;  ///< how those figures were obtained; "" with them absent
 
   friend bool operator==(const Host&, const Host&) = default;
 };
