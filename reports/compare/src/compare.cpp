@@ -96,6 +96,31 @@ void classify(CaseComparison& r, const results::Case& b, const results::Case& c,
   }
 }
 
+/// What differs between the two runs' host CPUs and may move every CPU
+/// figure with it: a CI gate comparing a tuned kernel with its baseline must
+/// not read a clock change, or another machine, as the kernel's doing.
+void host_warnings(const results::Host& base, const results::Host& candidate,
+                   std::vector<std::string>& warnings) {
+  // hwloc pads some model names with spaces.
+  const auto model = [](std::string m) { return m.erase(m.find_last_not_of(' ') + 1); };
+  if (model(base.cpu_model) != model(candidate.cpu_model) || base.cores != candidate.cores)
+    warnings.push_back(
+        "the runs are on different host CPUs (baseline: " + model(base.cpu_model) + ", " +
+        std::to_string(base.cores) + " cores; candidate: " + model(candidate.cpu_model) + ", " +
+        std::to_string(candidate.cores) + " cores): a change in a CPU figure may be the machine's");
+  if (!base.clock_under_load_mhz || !candidate.clock_under_load_mhz) return;
+  const double b = *base.clock_under_load_mhz, c = *candidate.clock_under_load_mhz;
+  if (b > 0 && std::abs(c / b - 1) > 0.03) {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "the host CPU's clock under load differs by %+.1f %% (baseline %.2f GHz, "
+                  "candidate %.2f GHz): CPU figures move with it, so a change of that size on "
+                  "a CPU device may be the clock's, not the code's",
+                  100 * (c / b - 1), b / 1000, c / 1000);
+    warnings.push_back(text);
+  }
+}
+
 }  // namespace
 
 const char* to_string(Outcome o) {
@@ -149,6 +174,7 @@ Comparison compare_documents(const results::Document& base, const results::Docum
               base.started_at};
   out.candidate = {candidate_source, candidate.run_id,
                    candidate.suite.name + " " + candidate.suite.version, candidate.started_at};
+  host_warnings(base.host, candidate.host, out.warnings);
   const auto bkeys = keys_of(base, o.ignore_device, base_source, out.warnings);
   const auto ckeys = keys_of(candidate, o.ignore_device, candidate_source, out.warnings);
   std::map<std::string, size_t> cindex;

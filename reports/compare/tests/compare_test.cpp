@@ -197,6 +197,36 @@ TEST(Compare, DuplicateKeysAreDisambiguatedWithAWarning) {
   EXPECT_EQ(c.cases[5].key, "gemm/m256_n256_k256/fp32 #2");
 }
 
+TEST(Compare, HostDifferencesAreWarnedNotGated) {
+  auto base = base_doc();
+  auto cand = candidate();
+  base.host.clock_under_load_mhz = 3500.0;
+  cand.host.clock_under_load_mhz = 3560.0;  // +1.7 %: the usual spread, no warning
+  auto c = compare_documents(base, cand, {});
+  EXPECT_TRUE(c.warnings.empty()) << c.warnings.front();
+  cand.host.clock_under_load_mhz = 3220.0;  // -8 %: a busy or slower host
+  c = compare_documents(base, cand, {});
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0],
+            "the host CPU's clock under load differs by -8.0 % (baseline 3.50 GHz, candidate "
+            "3.22 GHz): CPU figures move with it, so a change of that size on a CPU device may "
+            "be the clock's, not the code's");
+  EXPECT_EQ(c.regressions(), 0u);  // a warning, never a verdict
+  cand.host.cpu_model = "AMD EPYC 9654 96-Core Processor  ";
+  cand.host.cores = 96;
+  c = compare_documents(base, cand, {});
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_EQ(c.warnings[0],
+            "the runs are on different host CPUs (baseline: Oxide Virtual Turin-like Processor, 2 "
+            "cores; candidate: AMD EPYC 9654 96-Core Processor, 96 cores): a change in a CPU "
+            "figure may be the machine's");
+  // One side without a clock (an older document, or not x86-64): nothing to say.
+  base.host.clock_under_load_mhz.reset();
+  cand.host.cpu_model = base.host.cpu_model;
+  cand.host.cores = base.host.cores;
+  EXPECT_TRUE(compare_documents(base, cand, {}).warnings.empty());
+}
+
 TEST(Compare, RejectsBadOptions) {
   const auto d = base_doc();
   Options o;
