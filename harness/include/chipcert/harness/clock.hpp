@@ -35,10 +35,10 @@ struct CpuPeakRates {
 /// pairs of windows run back to back, the add chain of
 /// measure_clock_under_load_mhz and 16 independent vector FMA chains, and
 /// the median ratio of their rates is the figure (a vCPU slowed for a few
-/// milliseconds slows both halves of a pair alike). It is then taken as the
-/// nearer of the two figures the FMA pipes allow, because the ISA alone
-/// cannot say: AVX-512 runs on 256-bit pipes on Zen 4, some Xeons have one
-/// 512-bit FMA unit and others two. fp64 is half of fp32; bf16 twice
+/// milliseconds slows both halves of a pair alike). It is then taken as one
+/// of the two figures the FMA pipes allow (the top one from 0.55 x top up;
+/// see clock.cpp for why so low), because the ISA alone cannot say: AVX-512 runs on 256-bit pipes
+/// on Zen 4, some Xeons have one 512-bit FMA unit and others two. fp64 is half of fp32; bf16 twice
 /// (AVX512-BF16 VDPBF16PS) and int8 four times (AVX512-VNNI VPDPBUSD, or
 /// AVX-VNNI at 256 bits) where the ISA has them. About 0.2 s. nullopt off
 /// x86-64 or without AVX2+FMA.
