@@ -18,6 +18,13 @@ namespace chipcert::harness {
 namespace {
 
 #if defined(__x86_64__)
+/// The calling thread's CPU time in seconds.
+double thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 /// Work per second of thread CPU time: `threads` threads run `window` 16
 /// times each and keep their fastest; the slowest thread of the best of
 /// `rounds` rounds. Short windows, each thread keeping its fastest: a
@@ -29,11 +36,6 @@ namespace {
 /// rate. `window` returns the work it did.
 double best_window_rate(unsigned threads, int rounds, const std::function<double()>& window) {
   constexpr int kWindows = 16;
-  const auto thread_cpu = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-  };
   threads = std::max(1u, threads);
   double best = 0;
   for (int round = 0; round < std::max(1, rounds); ++round) {
@@ -41,7 +43,7 @@ double best_window_rate(unsigned threads, int rounds, const std::function<double
     std::vector<std::thread> team;
     team.reserve(threads);
     for (unsigned t = 0; t < threads; ++t)
-      team.emplace_back([&rate, &thread_cpu, &window, t] {
+      team.emplace_back([&rate, &window, t] {
         for (int w = 0; w < kWindows; ++w) {
           const double c0 = thread_cpu();
           const double work = window();
@@ -138,11 +140,6 @@ std::optional<CpuPeakRates> measure_cpu_peak_rates(unsigned threads) {
     std::vector<std::thread> team;
     for (unsigned t = 0; t < threads; ++t)
       team.emplace_back([&ratios, t, avx512] {
-        const auto thread_cpu = [] {
-          timespec ts{};
-          clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-          return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-        };
         for (int p = 0; p < kPairs; ++p) {
           const double c0 = thread_cpu();
           const double adds = add_window();

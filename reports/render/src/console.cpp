@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "figures.hpp"
+#include "text.hpp"
 
 namespace chipcert::reports {
 
@@ -90,14 +91,9 @@ std::string render_console(const results::Document& doc) {
         std::snprintf(cv, sizeof(cv), "%.1f%%", 100.0 * c.statistics->cv);
         // Compute figures on a device that computes on the host CPU, against
         // the host's theoretical peak where the run measured it.
-        std::string note;
-        const auto peak = detail::cpu_theoretical_peak(doc.host, c.dtype);
-        if (d.kind == "cpu" && peak && *peak > 0 && c.rates.flop_per_s &&
-            !detail::headline_is_bandwidth(c)) {
-          char ratio[48];
-          std::snprintf(ratio, sizeof ratio, "%.2f x theoretical", *c.rates.flop_per_s / *peak);
-          note = ratio;
-        }
+        const auto fraction = detail::fraction_of_cpu_peak(doc.host, d, c);
+        const std::string note =
+            fraction ? detail::fixed(*fraction, 2) + " x theoretical" : std::string();
         rows.push_back({name, results::to_string(c.status), format_seconds(c.statistics->median),
                         cv, headline_rate(c), note});
       } else {

@@ -140,6 +140,14 @@ std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::st
   return *h.clock_under_load_mhz * 1e6 * h.cores * it->second;
 }
 
+std::optional<double> fraction_of_cpu_peak(const results::Host& h, const results::Device& d,
+                                           const results::Case& c) {
+  if (d.kind != "cpu" || !c.rates.flop_per_s || headline_is_bandwidth(c)) return std::nullopt;
+  const auto peak = cpu_theoretical_peak(h, c.dtype);
+  if (!peak || *peak <= 0) return std::nullopt;
+  return *c.rates.flop_per_s / *peak;
+}
+
 std::string cpu_theoretical_peak_text(const results::Host& h) {
   std::string rates, per_cycle;
   for (const char* dtype : {"fp32", "fp64", "tf32", "fp16", "bf16", "int8"}) {

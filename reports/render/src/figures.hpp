@@ -74,6 +74,13 @@ std::string short_name(const results::Case& c);
 /// driver, an OpenCL CPU device).
 std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::string& dtype);
 
+/// A case's FLOP/s as a fraction of the host CPU's theoretical
+/// peak for its dtype, when the case is compute-bound (its headline is
+/// FLOP/s) on a device that computes on the host CPU (kind "cpu") and the
+/// document has that peak; nullopt otherwise.
+std::optional<double> fraction_of_cpu_peak(const results::Host& h, const results::Device& d,
+                                           const results::Case& c);
+
 /// "fp32 456 GFLOP/s, fp64 228 GFLOP/s, ... = 3.56 GHz x 2 cores x 64 / 32 /
 /// ... per cycle (<basis>)", or "" when the host has no such figures.
 std::string cpu_theoretical_peak_text(const results::Host& h);

@@ -176,10 +176,8 @@ void charts(std::ostream& o, const results::Device& d, const DeviceFigures& f,
 /// computes on the host CPU, where the document has the host's peak.
 std::string of_theoretical(const results::Host& h, const results::Device& d,
                            const results::Case& c) {
-  if (d.kind != "cpu" || !c.rates.flop_per_s || headline_is_bandwidth(c)) return {};
-  const auto peak = cpu_theoretical_peak(h, c.dtype);
-  if (!peak || *peak <= 0) return {};
-  return " = " + fixed(*c.rates.flop_per_s / *peak, 2) + " x theoretical";
+  const auto fraction = fraction_of_cpu_peak(h, d, c);
+  return fraction ? " = " + fixed(*fraction, 2) + " x theoretical" : std::string();
 }
 
 void case_table(std::ostream& o, const results::Host& host, const results::Device& d,
