@@ -82,6 +82,7 @@ std::string render_console(const results::Document& doc) {
   std::string out;
   std::map<std::string, int> by_status;
   for (const auto& d : doc.devices) {
+    const auto bandwidth = detail::device_figures(detail::cases_of(doc.cases, d.id)).bandwidth;
     std::vector<std::vector<std::string>> rows{{"CASE", "STATUS", "MEDIAN", "CV", "RATE", "NOTE"}};
     for (const auto& c : doc.cases) {
       if (c.device != d.id) continue;
@@ -91,9 +92,8 @@ std::string render_console(const results::Document& doc) {
         std::snprintf(cv, sizeof(cv), "%.1f%%", 100.0 * c.statistics->cv);
         // Compute figures on a device that computes on the host CPU, against
         // the host's theoretical peak where the run measured it.
-        const auto fraction = detail::fraction_of_cpu_peak(doc.host, d, c);
         const std::string note =
-            fraction ? detail::fixed(*fraction, 2) + " x theoretical" : std::string();
+            detail::cpu_peak_note(detail::cpu_peak_ratio(doc.host, d, c, bandwidth));
         rows.push_back({name, results::to_string(c.status), format_seconds(c.statistics->median),
                         cv, headline_rate(c), note});
       } else {

@@ -140,12 +140,28 @@ std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::st
   return *h.clock_under_load_mhz * 1e6 * h.cores * it->second;
 }
 
-std::optional<double> fraction_of_cpu_peak(const results::Host& h, const results::Device& d,
-                                           const results::Case& c) {
+std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results::Device& d,
+                                           const results::Case& c,
+                                           const std::optional<Measured>& bandwidth) {
   if (d.kind != "cpu" || !c.rates.flop_per_s || headline_is_bandwidth(c)) return std::nullopt;
   const auto peak = cpu_theoretical_peak(h, c.dtype);
   if (!peak || *peak <= 0) return std::nullopt;
-  return *c.rates.flop_per_s / *peak;
+  CpuPeakRatio r{*c.rates.flop_per_s / *peak};
+  // The ridge point uses the bytes the workload must move at least; a
+  // case whose data stays in cache can beat that roof, yet it is still the
+  // memory system, not the FMA units, that it measures.
+  if (bandwidth && bandwidth->value > 0 && c.bytes > 0 && c.flop > 0 &&
+      c.flop / c.bytes < *peak / bandwidth->value) {
+    r.memory_bound = true;
+    r.flop_per_byte = c.flop / c.bytes;
+  }
+  return r;
+}
+
+std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r) {
+  if (!r) return {};
+  if (r->memory_bound) return "memory-bound, " + fixed(r->flop_per_byte, 2) + " FLOP/B";
+  return fixed(r->fraction, 2) + " x theoretical";
 }
 
 std::string cpu_theoretical_peak_text(const results::Host& h) {

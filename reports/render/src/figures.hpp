@@ -74,12 +74,29 @@ std::string short_name(const results::Case& c);
 /// driver, an OpenCL CPU device).
 std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::string& dtype);
 
-/// A case's FLOP/s as a fraction of the host CPU's theoretical
-/// peak for its dtype, when the case is compute-bound (its headline is
-/// FLOP/s) on a device that computes on the host CPU (kind "cpu") and the
-/// document has that peak; nullopt otherwise.
-std::optional<double> fraction_of_cpu_peak(const results::Host& h, const results::Device& d,
-                                           const results::Case& c);
+/// A compute case on a device that computes on the host CPU, against that
+/// CPU's theoretical peak.
+struct CpuPeakRatio {
+  double fraction = 0;  ///< the case's FLOP/s over the theoretical peak
+  /// Below the roofline's ridge point: the case's FLOP per byte, times the
+  /// bandwidth its device reached in the same run, is under the compute
+  /// peak, so memory and not arithmetic bounds it and `fraction` says little.
+  bool memory_bound = false;
+  double flop_per_byte = 0;  ///< set when memory_bound
+};
+
+/// The case's standing against the host CPU's theoretical peak for its dtype,
+/// when its headline is FLOP/s on a device of kind "cpu" (the CPU driver, an
+/// OpenCL CPU device) and the document has that peak; nullopt otherwise.
+/// `bandwidth` is the device's best STREAM figure in the run, if any: without
+/// it no case is judged memory-bound.
+std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results::Device& d,
+                                           const results::Case& c,
+                                           const std::optional<Measured>& bandwidth);
+
+/// The text after a case's rate: "0.93 x theoretical", or "memory-bound,
+/// 0.25 FLOP/B" when the ratio says little; "" when there is no peak.
+std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r);
 
 /// "fp32 456 GFLOP/s, fp64 228 GFLOP/s, ... = 3.56 GHz x 2 cores x 64 / 32 /
 /// ... per cycle (<basis>)", or "" when the host has no such figures.

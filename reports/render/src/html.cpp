@@ -172,16 +172,18 @@ void charts(std::ostream& o, const results::Device& d, const DeviceFigures& f,
   }
 }
 
-/// " = 0.97 x theoretical" for a passed compute-bound case on a device that
-/// computes on the host CPU, where the document has the host's peak.
-std::string of_theoretical(const results::Host& h, const results::Device& d,
-                           const results::Case& c) {
-  const auto fraction = fraction_of_cpu_peak(h, d, c);
-  return fraction ? " = " + fixed(*fraction, 2) + " x theoretical" : std::string();
+/// " = 0.97 x theoretical" (or " = memory-bound, 0.25 FLOP/B") for a passed
+/// compute case on a device that computes on the host CPU, where the document
+/// has the host's peak.
+std::string of_theoretical(const results::Host& h, const results::Device& d, const results::Case& c,
+                           const std::optional<Measured>& bandwidth) {
+  const std::string note = cpu_peak_note(cpu_peak_ratio(h, d, c, bandwidth));
+  return note.empty() ? note : " = " + note;
 }
 
 void case_table(std::ostream& o, const results::Host& host, const results::Device& d,
-                const std::vector<const results::Case*>& cases) {
+                const std::vector<const results::Case*>& cases,
+                const std::optional<Measured>& bandwidth) {
   o << "<h3>Cases</h3>\n<table class=\"cases\" id=\"cases-" << slug(d.id) << "\">\n"
     << "<tr><th>Case</th><th>Status</th><th>Median</th><th>CV</th><th>Rate</th><th>Samples</th>"
        "<th>Timer</th><th>Verification</th><th>Reason</th></tr>\n";
@@ -195,8 +197,9 @@ void case_table(std::ostream& o, const results::Host& host, const results::Devic
     } else {
       o << "<td class=\"num\">-</td><td class=\"num\">-</td>";
     }
-    const std::string rate =
-        c->status == results::Status::Passed ? headline_rate(*c) + of_theoretical(host, d, *c) : "";
+    const std::string rate = c->status == results::Status::Passed
+                                 ? headline_rate(*c) + of_theoretical(host, d, *c, bandwidth)
+                                 : "";
     o << "<td class=\"num\">" << (rate.empty() ? "-" : esc(rate)) << "</td><td class=\"num\">"
       << c->samples.size() << "</td><td>" << esc(c->timer.empty() ? "-" : c->timer) << "</td><td>"
       << esc(verification_text(*c)) << "</td><td>" << esc(c->reason) << "</td></tr>\n";
@@ -300,7 +303,7 @@ void write_html(const results::Document& doc, const ReportOptions& opt, std::ost
       << esc(d.vendor + " " + d.name) << "</h2>\n";
     summary_card(o, d, f, cases, opt);
     charts(o, d, f, cases);
-    case_table(o, doc.host, d, cases);
+    case_table(o, doc.host, d, cases, f.bandwidth);
     o << "</section>\n";
   }
   o << "</main>\n";

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../src/figures.hpp"
 #include "../src/text.hpp"
 #include "chipcert/reports/console.hpp"
 #include "chipcert/reports/reporter.hpp"
@@ -306,6 +307,10 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
   doc.host.clock_under_load_mhz = 3500.0;
   doc.host.peak_ops_per_cycle_per_core = {{"fp32", 64}, {"fp64", 32}};
   doc.host.peak_basis = "a probe";
+  // The fixture's triad on cpu:0 ran on a loaded host (4.2 GB/s), which puts
+  // the ridge point above its GEMMs; give it what this host reaches idle.
+  for (auto& c : doc.cases)
+    if (c.device == "cpu:0" && c.workload == "stream_triad") c.rates.bytes_per_s = 80e9;
   const std::string html = render(Format::Html, doc);
   EXPECT_NE(html.find("<th>CPU theoretical peak</th><td>fp32 448 GFLOP/s, fp64 224 GFLOP/s = "
                       "3.50 GHz x 2 cores x 64 / 32 per cycle (a probe)</td>"),
@@ -328,6 +333,24 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
                          " x theoretical"),
             std::string::npos)
       << console;
+
+  // A case below the ridge point (its FLOP per byte times the device's best
+  // STREAM figure under the peak) is memory-bound: no ratio, its intensity.
+  const auto bandwidth = detail::device_figures(detail::cases_of(doc.cases, "cpu:0")).bandwidth;
+  ASSERT_TRUE(bandwidth);
+  const double ridge = 3500e6 * 2 * 64 / bandwidth->value;
+  for (auto& c : doc.cases)
+    if (&c == gemm) c.bytes = c.flop / (ridge / 2);
+  const std::string note = "memory-bound, " + detail::fixed(ridge / 2, 2) + " FLOP/B";
+  EXPECT_EQ(count(render_console(doc), " x theoretical"), 5u);
+  EXPECT_NE(render_console(doc).find(note), std::string::npos) << note;
+  EXPECT_EQ(count(render(Format::Html, doc), " x theoretical"), 5u);
+  EXPECT_NE(render(Format::Html, doc).find(" = " + note), std::string::npos);
+  // Just above the ridge it is compute-bound again.
+  for (auto& c : doc.cases)
+    if (&c == gemm) c.bytes = c.flop / (ridge * 1.01);
+  EXPECT_EQ(count(render_console(doc), " x theoretical"), 6u);
+  EXPECT_EQ(render_console(doc).find("memory-bound"), std::string::npos);
 }
 
 TEST(Junit, CountsAndMessages) {
