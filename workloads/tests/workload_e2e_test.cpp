@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "allocation_counter.hpp"
 #include "chipcert/workloads/workload.hpp"
 #include "reference_driver.hpp"
 
@@ -214,6 +215,66 @@ TEST(WorkloadEndToEnd, DetailsNameTheImplementation) {
     ASSERT_TRUE(d.contains("implementation")) << name_of(c);
     EXPECT_FALSE(d["implementation"].get<std::string>().empty()) << name_of(c);
   }
+}
+
+namespace {
+
+/// The reference driver with its allocations left out of any count: it
+/// computes with vectors, and what a driver does inside launch is the
+/// driver's business. What is left is the workload's and the harness's side.
+const cc_driver_v1& uncounted_reference_driver() {
+  static const cc_driver_v1 table = [] {
+    cc_driver_v1 t = ct::reference_driver();
+    t.launch = [](cc_device* d, cc_kernel* k, cc_buffer* const* a, uint32_t n) {
+      ct::Uncounted u;
+      return ct::reference_driver().launch(d, k, a, n);
+    };
+    t.synchronize = [](cc_device* d) {
+      ct::Uncounted u;
+      return ct::reference_driver().synchronize(d);
+    };
+    t.timed_launch = [](cc_device* d, cc_kernel* k, cc_buffer* const* a, uint32_t n, uint32_t r,
+                        double* s) {
+      ct::Uncounted u;
+      return ct::reference_driver().timed_launch(d, k, a, n, r, s);
+    };
+    t.write = [](cc_device* d, cc_buffer* b, uint64_t o, const void* src, uint64_t n) {
+      ct::Uncounted u;
+      return ct::reference_driver().write(d, b, o, src, n);
+    };
+    t.read = [](cc_device* d, cc_buffer* b, uint64_t o, void* dst, uint64_t n) {
+      ct::Uncounted u;
+      return ct::reference_driver().read(d, b, o, dst, n);
+    };
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+// The runner's timed loop is enqueue() and synchronize() (or device_time()):
+// a heap allocation there would be timed with the kernel (issue 10: the
+// runner adds no allocation or I/O inside the timed loop).
+TEST(WorkloadEndToEnd, TimedLoopAllocatesNothing) {
+  for (const auto& c : cases()) {
+    cw::Device dev(uncounted_reference_driver(), 0);
+    auto inst = instance(c);
+    inst->setup(dev, 5);
+    inst->enqueue();  // a first launch may set things up once
+    dev.synchronize();
+    ct::CountAllocations allocations;
+    for (int i = 0; i < 3; ++i) {
+      inst->enqueue();
+      dev.synchronize();
+    }
+    if (dev.has_device_timer()) (void)inst->device_time(2);
+    EXPECT_EQ(allocations.count(), 0u) << name_of(c);
+  }
+  // The counter counts: a vector made in scope is seen.
+  ct::CountAllocations allocations;
+  const std::vector<int> v(3);
+  EXPECT_EQ(allocations.count(), 1u);
 }
 
 TEST(WorkloadEndToEnd, SameSeedSameInputsDifferentSeedDifferent) {
