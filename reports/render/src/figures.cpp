@@ -161,7 +161,10 @@ std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results
 std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r) {
   if (!r) return {};
   if (r->memory_bound) return "memory-bound, " + fixed(r->flop_per_byte, 2) + " FLOP/B";
-  return fixed(r->fraction, 2) + " x theoretical";
+  // Above 1 is impossible: the recorded clock (or the per-cycle figure) is
+  // low, so every ratio of the run reads high. Say so next to the figure.
+  return fixed(r->fraction, 2) + " x theoretical" +
+         (r->fraction > 1.02 ? " (above the peak: the clock reading is low)" : "");
 }
 
 std::string cpu_theoretical_peak_text(const results::Host& h) {

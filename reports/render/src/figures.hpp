@@ -94,8 +94,9 @@ std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results
                                            const results::Case& c,
                                            const std::optional<Measured>& bandwidth);
 
-/// The text after a case's rate: "0.93 x theoretical", or "memory-bound,
-/// 0.25 FLOP/B" when the ratio says little; "" when there is no peak.
+/// The text after a case's rate: "0.93 x theoretical" (with a warning above
+/// 1.02, which only a low clock reading explains), or "memory-bound, 0.25
+/// FLOP/B" when the ratio says little; "" when there is no peak.
 std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r);
 
 /// "fp32 456 GFLOP/s, fp64 228 GFLOP/s, ... = 3.56 GHz x 2 cores x 64 / 32 /

@@ -351,6 +351,14 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
     if (&c == gemm) c.bytes = c.flop / (ridge * 1.01);
   EXPECT_EQ(count(render_console(doc), " x theoretical"), 6u);
   EXPECT_EQ(render_console(doc).find("memory-bound"), std::string::npos);
+  // Above the theoretical peak only a low clock reading explains; said, not hidden.
+  const char* low = "(above the peak: the clock reading is low)";
+  EXPECT_EQ(render_console(doc).find(low), std::string::npos);
+  doc.host.clock_under_load_mhz = 3500.0 * *gemm->rates.flop_per_s / (3500e6 * 2 * 64) / 1.05;
+  EXPECT_NE(render_console(doc).find("1.05 x theoretical " + std::string(low)), std::string::npos)
+      << render_console(doc);
+  EXPECT_NE(render(Format::Html, doc).find(std::string("1.05 x theoretical ") + low),
+            std::string::npos);
 }
 
 TEST(Junit, CountsAndMessages) {
