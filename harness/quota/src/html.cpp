@@ -9,35 +9,17 @@
 #include <string>
 
 #include "chipcert/quota/report.hpp"
+#include "chipcert/reports/escape.hpp"
 
 namespace chipcert::quota {
 namespace {
 
 using nlohmann::json;
 
+/// The reports' escaping: & < > " ' and control characters a page cannot
+/// carry (a vendor or device name comes from a certificate).
 std::string esc(const std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&#39;";
-        break;
-      default:
-        o += c;
-    }
-  return o;
+  return reports::xml_escape(s);
 }
 
 std::string text(const json& v) {

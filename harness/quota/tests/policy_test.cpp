@@ -9,6 +9,7 @@
 
 #include "chipcert/quota/plan.hpp"
 #include "chipcert/quota/policy.hpp"
+#include "chipcert/quota/report.hpp"
 #include "chipcert/results/json.hpp"
 
 using chipcert::quota::parse_offers;
@@ -306,4 +307,21 @@ TEST(QuotaOffers, UseAvailableInsteadOfQuantity) {
       {"offers empty", "/offers", json::array(), false, "/offers", "at least one entry"},
   };
   run_cases(o, cases, [](const std::string& t) { parse_offers(t, "policy.json"); });
+}
+
+// The page is read by procurement committees; a vendor or model name comes
+// from a certificate someone else made, so nothing in it may become markup.
+TEST(QuotaHtml, EscapesEveryStringFromTheReport) {
+  const std::string hostile = "Evil <script>alert(1)</script> & \"co\" \x01";
+  const nlohmann::json report{
+      {"format", "chipcert-quota-check"},
+      {"compliant", false},
+      {"policy", {{"name", hostile}, {"version", "1"}}},
+      {"lines", {{{"id", "l1"}, {"vendor", hostile}, {"model", "m"}, {"accepted", false}}}}};
+  const std::string html = chipcert::quota::render_html(report);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_EQ(html.find('\x01'), std::string::npos);
+  EXPECT_THAT(html, ::testing::HasSubstr("<td>Evil &lt;script&gt;alert(1)&lt;/script&gt; &amp; "
+                                         "&quot;co&quot; \xEF\xBF\xBD</td>"));
+  EXPECT_THAT(html, ::testing::HasSubstr("NON-COMPLIANT"));
 }

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace chipcert::reports::detail {
+namespace chipcert::reports {
 
 std::string xml_escape(std::string_view s) {
   std::string out;
@@ -35,6 +35,8 @@ std::string xml_escape(std::string_view s) {
   }
   return out;
 }
+
+namespace detail {
 
 std::string md_cell(std::string_view s) {
   std::string out;
@@ -127,4 +129,5 @@ std::string slug(std::string_view s) {
   return out.empty() ? "x" : out;
 }
 
-}  // namespace chipcert::reports::detail
+}  // namespace detail
+}  // namespace chipcert::reports

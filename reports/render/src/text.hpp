@@ -5,12 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "chipcert/reports/escape.hpp"
+
 namespace chipcert::reports::detail {
 
-/// Escape for XML/HTML text and attribute values (& < > " '). Control
-/// characters XML 1.0 cannot carry (all below 0x20 except tab, LF, CR) become
-/// U+FFFD, so a driver's odd error string cannot break the document.
-std::string xml_escape(std::string_view s);
+using reports::xml_escape;
 
 /// Escape for a GitHub-flavoured Markdown table cell: '|' and '\' escaped,
 /// line breaks as spaces, HTML-significant '<' '>' '&' as entities.
