@@ -25,40 +25,6 @@
 #define IOTA ((TV)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 #endif
 
-T hsum(TV v) {
-#if VW == 16
-  const CAT(T, 8) a = v.lo + v.hi;
-  const CAT(T, 4) b = a.lo + a.hi;
-#elif VW == 8
-  const CAT(T, 4) b = v.lo + v.hi;
-#elif VW == 4
-  const CAT(T, 4) b = v;
-#endif
-#if VW == 2
-  return v.x + v.y;
-#else
-  const CAT(T, 2) c = b.lo + b.hi;
-  return c.x + c.y;
-#endif
-}
-
-T hmax(TV v) {
-#if VW == 16
-  const CAT(T, 8) a = fmax(v.lo, v.hi);
-  const CAT(T, 4) b = fmax(a.lo, a.hi);
-#elif VW == 8
-  const CAT(T, 4) b = fmax(v.lo, v.hi);
-#elif VW == 4
-  const CAT(T, 4) b = v;
-#endif
-#if VW == 2
-  return fmax(v.x, v.y);
-#else
-  const CAT(T, 2) c = fmax(b.lo, b.hi);
-  return fmax(c.x, c.y);
-#endif
-}
-
 __kernel __attribute__((reqd_work_group_size(WQ, 1, 1))) void attention(
     const int heads, const int sq, const int skv, const int d, const int causal, const int bshd,
     const T scale, __global const TI* restrict q, __global const TI* restrict k,

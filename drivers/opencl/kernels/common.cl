@@ -42,3 +42,41 @@
 #else
 #define MADD(a, b, c) fma((a), (b), (c))
 #endif
+
+// Horizontal sum and maximum of a TV (rows.cl, attention.cl). Floating point
+// only (fmax), and only where the host set a vector width.
+#if defined(VW) && !defined(INT_MATH)
+T hsum(TV v) {
+#if VW == 16
+  const CAT(T, 8) a = v.lo + v.hi;
+  const CAT(T, 4) b = a.lo + a.hi;
+#elif VW == 8
+  const CAT(T, 4) b = v.lo + v.hi;
+#elif VW == 4
+  const CAT(T, 4) b = v;
+#endif
+#if VW == 2
+  return v.x + v.y;
+#else
+  const CAT(T, 2) c = b.lo + b.hi;
+  return c.x + c.y;
+#endif
+}
+
+T hmax(TV v) {
+#if VW == 16
+  const CAT(T, 8) a = fmax(v.lo, v.hi);
+  const CAT(T, 4) b = fmax(a.lo, a.hi);
+#elif VW == 8
+  const CAT(T, 4) b = fmax(v.lo, v.hi);
+#elif VW == 4
+  const CAT(T, 4) b = v;
+#endif
+#if VW == 2
+  return fmax(v.x, v.y);
+#else
+  const CAT(T, 2) c = fmax(b.lo, b.hi);
+  return fmax(c.x, c.y);
+#endif
+}
+#endif

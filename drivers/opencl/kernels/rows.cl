@@ -38,41 +38,6 @@
   }
 #define ADD(a, b) ((a) + (b))
 
-// Horizontal sum / max of a TV.
-T hsum(TV v) {
-#if VW == 16
-  const CAT(T, 8) a = v.lo + v.hi;
-  const CAT(T, 4) b = a.lo + a.hi;
-#elif VW == 8
-  const CAT(T, 4) b = v.lo + v.hi;
-#elif VW == 4
-  const CAT(T, 4) b = v;
-#endif
-#if VW == 2
-  return v.x + v.y;
-#else
-  const CAT(T, 2) c = b.lo + b.hi;
-  return c.x + c.y;
-#endif
-}
-
-T hmax(TV v) {
-#if VW == 16
-  const CAT(T, 8) a = fmax(v.lo, v.hi);
-  const CAT(T, 4) b = fmax(a.lo, a.hi);
-#elif VW == 8
-  const CAT(T, 4) b = fmax(v.lo, v.hi);
-#elif VW == 4
-  const CAT(T, 4) b = v;
-#endif
-#if VW == 2
-  return fmax(v.x, v.y);
-#else
-  const CAT(T, 2) c = fmax(b.lo, b.hi);
-  return fmax(c.x, c.y);
-#endif
-}
-
 // y = (x - mean) * rstd * gamma + beta; two passes for the variance.
 __kernel ATTR void layernorm(const long cols, const long chunk, const T eps,
                              __global const TI* restrict x, __global const TI* restrict gamma,
