@@ -16,6 +16,8 @@
 #include <tuple>
 #include <vector>
 
+#include "cpu_test_support.hpp"
+
 namespace {
 
 const cc_driver_v1& drv() {
@@ -312,10 +314,26 @@ TEST_F(CpuDriver, GemmF32) {
 
 TEST_F(CpuDriver, GemmF64) {
   std::uniform_real_distribution<double> u(-1, 1);
-  for (const GemmCase& c : kGemmCases)
-    check_gemm<double, double>(
-        CC_DTYPE_F64, CC_DTYPE_F64, c, std::numeric_limits<double>::epsilon(),
-        [&](std::mt19937& r) { return u(r); }, [](double v) { return v; });
+  // The driver's own GEMM: its AVX-512 micro-kernel where the CPU has one,
+  // and the portable one it falls back to.
+  for (const char* isa : {static_cast<const char*>(nullptr), "avx2", "scalar"}) {
+    SCOPED_TRACE(isa ? isa : "best ISA");
+    cpu_test::IsaCap cap(isa);
+    for (const GemmCase& c : kGemmCases)
+      check_gemm<double, double>(
+          CC_DTYPE_F64, CC_DTYPE_F64, c, std::numeric_limits<double>::epsilon(),
+          [&](std::mt19937& r) { return u(r); }, [](double v) { return v; });
+    // kernel_info names the micro-kernel that ran.
+    cc_op_desc op = desc(CC_OP_GEMM, CC_DTYPE_F64, CC_DTYPE_F64);
+    op.u.gemm = gemm_params(64, 64, 64, 64, 64, 64);
+    cc_kernel* k = nullptr;
+    ASSERT_EQ(drv().prepare(dev_, &op, &k), CC_OK) << error();
+    const std::string info = drv().kernel_info(dev_, k);
+    drv().release(dev_, k);
+    const bool avx512 = !isa && __builtin_cpu_supports("avx512f") &&
+                        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    EXPECT_EQ(info.find("AVX-512 intrinsics") != std::string::npos, avx512) << info;
+  }
 }
 
 TEST_F(CpuDriver, GemmBf16) {
