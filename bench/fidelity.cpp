@@ -18,6 +18,9 @@
 //    theoretical peak at the measured clock, each GEMM also to oneDNN's
 //    matmul called directly on random operands just before it
 //    (onednn_reference.cpp): the specialised library without chipcert;
+//  - chipcert peak fp64 and GEMM fp64 1024^3 (the driver's own GEMM: oneDNN
+//    has none, so it is set against the theoretical fp64 peak and the peak
+//    case; not with --quick);
 //  - for each f32 GEMM size, a naive GEMM for shape sanity only: the CPU
 //    driver's C on the bench's own operands, 256 sampled entries checked
 //    against a plain dot product (exit 1 on a mismatch);
@@ -346,6 +349,7 @@ int main(int argc, char** argv) {
     const double peak32 = ghz * cores * fp32_per_cycle;
     const double peak_bf16 = ghz * cores * per_cycle("bf16", isa.bf16 ? 2 * fp32_per_cycle : 0);
     const double peak_int8 = ghz * cores * per_cycle("int8", isa.vnni ? 4 * fp32_per_cycle : 0);
+    const double peak64 = ghz * cores * per_cycle("fp64", fp32_per_cycle / 2);
     const double fma = fma_reference_gflops(int(cores), isa);
     std::printf("CPU device: %s, %u cores\n", info.name, cores);
     std::printf("  clock under load               %9.3f GHz (dependent adds, all cores at once)\n",
@@ -394,6 +398,13 @@ int main(int argc, char** argv) {
       gemm("chipcert gemm fp32 4096^3", CC_DTYPE_F32, "f32", 4096, peak32, "theoretical");
       gemm("chipcert gemm bf16 4096^3", CC_DTYPE_BF16, "bf16", 4096, peak_bf16, "theoretical bf16");
       gemm("chipcert gemm int8 4096^3", CC_DTYPE_I8, "s8", 4096, peak_int8, "theoretical int8");
+      // chipcert's own f64 GEMM (oneDNN has none, so no library reference):
+      // against the theoretical fp64 peak and the driver's fp64 peak case.
+      const Figure p64 = figure("chipcert peak fp64", "peak", CC_DTYPE_F64,
+                                {{"n", 1 << 20}, {"iterations", 2048}}, peak64, "theoretical fp64");
+      figure("chipcert gemm fp64 1024^3", "gemm", CC_DTYPE_F64,
+             {{"m", 1024}, {"n", 1024}, {"k", 1024}}, peak64, "theoretical fp64", false,
+             p64.ok ? p64.work.flop / p64.best_s / 1e9 : 0, "chipcert peak fp64");
     }
     constexpr int64_t kTriad = int64_t{1} << 25;
     const double omp = omp_triad_gbs(int(cores), kTriad, reps, false);
