@@ -28,7 +28,7 @@ td.num{text-align:right;white-space:nowrap}.notice{background:#fff3cd;border:1px
 .status-passed{color:#006b3c}.status-failed,.status-mistrusted,.status-error,.status-timed_out{color:#b00020;font-weight:bold}
 .status-unsupported,.status-skipped{color:#666}figure{margin:.6em 0}figcaption{font-size:.85em;color:#444}
 svg text{font-family:"DejaVu Sans",Verdana,sans-serif;font-size:11px;fill:#222}svg .plot,svg .frame{fill:#fff;stroke:#888}
-svg .grid{stroke:#e2e2e2}svg .roof{stroke-width:2.5}svg .bandwidth{stroke:#555;stroke-dasharray:6 3}
+svg .grid{stroke:#e2e2e2}svg .roof{stroke-width:2.5}svg .theoretical{stroke-width:1.5;stroke-dasharray:2 3}svg .bandwidth{stroke:#555;stroke-dasharray:6 3}
 svg .tick{fill:#555}svg .point{stroke:#222;stroke-width:.6}svg .point-label{font-size:9px}svg .empty{fill:#666}
 svg .loss{stroke-width:2}.mono{font-family:"DejaVu Sans Mono",monospace;font-size:.85em;word-break:break-all}
 )";
@@ -102,15 +102,24 @@ void figure(std::ostream& o, const char* cls, const std::string& svg, const std:
     << svg << "<figcaption>" << esc(caption) << "</figcaption>\n</figure>\n";
 }
 
-void charts(std::ostream& o, const results::Device& d, const DeviceFigures& f,
-            const std::vector<const results::Case*>& cases) {
+void charts(std::ostream& o, const results::Host& host, const results::Device& d,
+            const DeviceFigures& f, const std::vector<const results::Case*>& cases) {
   const std::string ds = slug(d.id);
   o << "<h3>Roofline</h3>\n";
   std::string roofs;
   for (const auto& [dtype, m] : f.compute_roof)
     roofs += dtype + (f.roof_from_peak.at(dtype) ? " peak " : " best GEMM ") +
              si(m.value, "FLOP/s") + "; ";
-  figure(o, "roofline", roofline_svg("roofline-" + ds, f, cases),
+  // A device that computes on the host CPU is bounded by its theoretical peak.
+  std::map<std::string, double> theoretical;
+  if (d.kind == "cpu")
+    for (const auto* c : cases)
+      if (const auto peak = cpu_theoretical_peak(host, c->dtype);
+          c->rates.flop_per_s && peak && *peak > 0)
+        theoretical[c->dtype] = *peak;
+  for (const auto& [dtype, v] : theoretical)
+    roofs += dtype + " theoretical " + si(v, "FLOP/s") + " (dashed); ";
+  figure(o, "roofline", roofline_svg("roofline-" + ds, f, cases, theoretical),
          "Roofs: " + (roofs.empty() ? std::string("no compute roof; ") : roofs) +
              (f.bandwidth
                   ? "memory " + si(f.bandwidth->value, "B/s") + " (" + f.bandwidth->case_id + ")"
@@ -302,7 +311,7 @@ void write_html(const results::Document& doc, const ReportOptions& opt, std::ost
     o << "<section class=\"device\" id=\"device-" << slug(d.id) << "\">\n<h2>" << esc(d.id) << ": "
       << esc(d.vendor + " " + d.name) << "</h2>\n";
     summary_card(o, d, f, cases, opt);
-    charts(o, d, f, cases);
+    charts(o, doc.host, d, f, cases);
     case_table(o, doc.host, d, cases, f.bandwidth);
     o << "</section>\n";
   }

@@ -68,7 +68,8 @@ double nice_step(double span) {
 }  // namespace
 
 std::string roofline_svg(const std::string& id, const DeviceFigures& f,
-                         const std::vector<const results::Case*>& cases) {
+                         const std::vector<const results::Case*>& cases,
+                         const std::map<std::string, double>& theoretical) {
   struct Pt {
     double x, y;
     const results::Case* c;
@@ -95,12 +96,18 @@ std::string roofline_svg(const std::string& id, const DeviceFigures& f,
     ys.push_back(m.value);
     if (bw > 0) xs.push_back(m.value / bw);
   }
+  for (const auto& [dtype, v] : theoretical) ys.push_back(v);
   if (xs.empty()) xs = {0.1, 100.0};
   auto [x0, x1] =
       decades(*std::min_element(xs.begin(), xs.end()), *std::max_element(xs.begin(), xs.end()));
+  // The bandwidth line's right end is far above every roof (81.6 GB/s at
+  // 10^4 FLOP/byte is 816 TFLOP/s): with a compute roof to bend it, the axis
+  // ends a decade above the highest roof or point instead.
+  const double compute_top = ys.empty() ? 0 : *std::max_element(ys.begin(), ys.end());
   if (bw > 0) ys.push_back(bw * x0), ys.push_back(bw * x1);
   auto [y0, y1] =
       decades(*std::min_element(ys.begin(), ys.end()), *std::max_element(ys.begin(), ys.end()));
+  if (!f.compute_roof.empty()) y1 = std::min(y1, decades(compute_top, compute_top).second);
   // Keep the bandwidth line's left end from dragging the axis down too far.
   if (!f.compute_roof.empty() || !pts.empty()) {
     double top = 0;
@@ -153,6 +160,17 @@ std::string roofline_svg(const std::string& id, const DeviceFigures& f,
          "</title></polyline>\n";
     s += text(L + pw + 6, sy(m.value) + 4 + 12.0 * static_cast<double>(ci++ % 2),
               dtype + (peak ? " peak " : " GEMM ") + si(m.value, "FLOP/s"), "roof-label");
+  }
+  // The host CPU's theoretical peaks (clock x cores x ops/cycle), dashed,
+  // above the measured roofs they bound.
+  for (const auto& [dtype, v] : theoretical) {
+    const auto at = std::find(dtypes.begin(), dtypes.end(), dtype);
+    if (at == dtypes.end()) continue;  // nothing of that dtype on the chart
+    const char* col = colour(static_cast<size_t>(at - dtypes.begin()));
+    s += "<line class=\"roof theoretical\" x1=\"" + plain(L) + "\" y1=\"" + plain(sy(v)) +
+         "\" x2=\"" + plain(L + pw) + "\" y2=\"" + plain(sy(v)) + "\" stroke=\"" + col +
+         "\"><title>" + xml_escape(dtype + " theoretical " + si(v, "FLOP/s")) + "</title></line>\n";
+    s += text(L + 4, sy(v) - 4, dtype + " theoretical " + si(v, "FLOP/s"), "roof-label");
   }
   if (bw > 0) {
     if (f.compute_roof.empty())

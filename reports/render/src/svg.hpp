@@ -4,6 +4,7 @@
 // function returns one complete <svg> element with explicit width and height
 // and at least one drawn element (an explanatory text when there is no data).
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,11 @@ namespace chipcert::reports::detail {
 
 /// Log-log roofline: arithmetic intensity (FLOP/byte) against FLOP/s. Roofs
 /// from `f` (compute per dtype, memory bandwidth); one labelled point per
-/// passed case with both a FLOP and a byte count.
+/// passed case with both a FLOP and a byte count; `theoretical` adds a
+/// dashed line per dtype (FLOP/s) for the dtypes on the chart.
 std::string roofline_svg(const std::string& id, const DeviceFigures& f,
-                         const std::vector<const results::Case*>& cases);
+                         const std::vector<const results::Case*>& cases,
+                         const std::map<std::string, double>& theoretical = {});
 
 struct Bar {
   std::string label;

@@ -250,6 +250,10 @@ TEST(Html, RooflineUsesPeakCasesAndPlotsEveryKernel) {
   const std::string cpu = svg_by_id(html, "roofline-cpu-0");
   EXPECT_NE(cpu.find("fp32 GEMM 332 GFLOP/s"), std::string::npos);
   EXPECT_EQ(count(cpu, "class=\"roof\""), 1u);
+  // The FLOP/s axis ends a decade above the highest roof, not where the
+  // memory line leaves the chart (hundreds of TFLOP/s at 10^3 FLOP/byte).
+  EXPECT_NE(cpu.find(">1.00 TFLOP/s<"), std::string::npos) << cpu;
+  EXPECT_EQ(cpu.find(">10.0 TFLOP/s<"), std::string::npos);
 }
 
 TEST(Html, LatencyAndLossOnlyWhereTheDataIs) {
@@ -319,6 +323,11 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
       " = " + detail::fixed(*gemm->rates.flop_per_s / (3500e6 * 2 * 64), 2) + " x theoretical";
   EXPECT_NE(html.find(detail::si(*gemm->rates.flop_per_s, "FLOP/s") + ratio), std::string::npos)
       << ratio;
+  // The roofline draws that peak as a dashed roof on the same devices.
+  EXPECT_EQ(count(html, "class=\"roof theoretical\""), 2u);
+  EXPECT_NE(html.find("fp32 theoretical 448 GFLOP/s (dashed)"), std::string::npos);
+  EXPECT_EQ(html.find("class=\"roof theoretical\"", html.find("id=\"device-example-0\"")),
+            std::string::npos);
   // Only on devices that compute on the host CPU (cpu:0 and the OpenCL CPU
   // device here, 3 GEMMs each), and only for compute rates (not the triad's
   // bytes/s nor the launch latency).
