@@ -130,14 +130,22 @@ void write_markdown(const results::Document& doc, const ReportOptions& opt, std:
     o << "<details><summary>" << md_cell(d.id) << ": " << cases.size() << " cases</summary>\n\n";
     if (!sensors[i].empty()) o << "Sensors while timed: " << md_cell(sensors[i]) << ".\n\n";
     o << "| Case | Status | Median | CV | Rate | Note |\n|---|---|---:|---:|---:|---|\n";
+    const auto bandwidth = device_figures(cases).bandwidth;
     for (const auto* c : cases) {
       const bool ok = c->status == results::Status::Passed && c->statistics;
+      // As in the console table: a CPU device's compute rate against the
+      // host's theoretical peak.
+      std::string note = c->reason;
+      if (const std::string peak =
+              ok ? cpu_peak_note(cpu_peak_ratio(doc.host, d, *c, bandwidth)) : std::string();
+          !peak.empty())
+        note += (note.empty() ? "" : "; ") + peak;
       o << "| `" << md_cell(c->id.substr(0, c->id.rfind('@'))) << "` | "
         << results::to_string(c->status) << " | "
         << (ok ? format_seconds(c->statistics->median) : "-") << " | "
         << (ok ? fixed(100 * c->statistics->cv, 1) + "%" : "-") << " | "
-        << (ok && !headline_rate(*c).empty() ? headline_rate(*c) : "-") << " | "
-        << md_cell(c->reason) << " |\n";
+        << (ok && !headline_rate(*c).empty() ? headline_rate(*c) : "-") << " | " << md_cell(note)
+        << " |\n";
     }
     o << "\n</details>\n\n";
   }

@@ -335,6 +335,8 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
   const auto accelerator = html.find("id=\"device-example-0\"");
   ASSERT_NE(accelerator, std::string::npos);
   EXPECT_EQ(html.find(" x theoretical", accelerator), std::string::npos);
+  // The Markdown case tables, in their Note column.
+  EXPECT_EQ(count(render(Format::Markdown, doc), " x theoretical |"), 6u);
   // The console table that ends `chipcert run` says the same in its NOTE column.
   const std::string console = render_console(doc);
   EXPECT_EQ(count(console, " x theoretical"), 6u) << console;
