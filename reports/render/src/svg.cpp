@@ -98,15 +98,19 @@ std::string roofline_svg(const std::string& id, const DeviceFigures& f,
   }
   for (const auto& [dtype, v] : theoretical) ys.push_back(v);
   if (xs.empty()) xs = {0.1, 100.0};
-  auto [x0, x1] =
+  // Plain variables, not a structured binding: the lambdas below capture
+  // them, which clang 14 (the fuzz build) rejects for bindings.
+  const auto xr =
       decades(*std::min_element(xs.begin(), xs.end()), *std::max_element(xs.begin(), xs.end()));
+  const double x0 = xr.first, x1 = xr.second;
   // The bandwidth line's right end is far above every roof (81.6 GB/s at
   // 10^4 FLOP/byte is 816 TFLOP/s): with a compute roof to bend it, the axis
   // ends a decade above the highest roof or point instead.
   const double compute_top = ys.empty() ? 0 : *std::max_element(ys.begin(), ys.end());
   if (bw > 0) ys.push_back(bw * x0), ys.push_back(bw * x1);
-  auto [y0, y1] =
+  const auto yr =
       decades(*std::min_element(ys.begin(), ys.end()), *std::max_element(ys.begin(), ys.end()));
+  double y0 = yr.first, y1 = yr.second;
   if (!f.compute_roof.empty()) y1 = std::min(y1, decades(compute_top, compute_top).second);
   // Keep the bandwidth line's left end from dragging the axis down too far.
   if (!f.compute_roof.empty() || !pts.empty()) {
