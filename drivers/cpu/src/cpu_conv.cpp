@@ -102,8 +102,8 @@ class ConvKernel final : public Kernel {
       const std::string ref = pd.impl_info_str();
       pd = make_pd(memory::desc({c.n, c.c, c.h, c.w}, in, tag::any),
                    memory::desc({c.n, c.k, p, q}, out, tag::any));
-      x_int_ = memory(pd.src_desc(), dev.engine());
-      y_int_ = memory(pd.dst_desc(), dev.engine());
+      x_int_ = dev.memory_for(pd.src_desc(), x_int_storage_);
+      y_int_ = dev.memory_for(pd.dst_desc(), y_int_storage_);
       x_in_ = dnnl::reorder(x_, x_int_);
       y_out_ = dnnl::reorder(y_int_, y_);
       info_ += std::string(pd.impl_info_str()) + " (activations reordered from/to " +
@@ -114,12 +114,12 @@ class ConvKernel final : public Kernel {
     }
     prim_ = dnnl::convolution_forward(pd);
     w_user_ = memory(w_user_md, dev.engine(), DNNL_MEMORY_NONE);
-    scratch_ = memory(pd.scratchpad_desc(), dev.engine());
+    scratch_ = dev.memory_for(pd.scratchpad_desc(), scratch_storage_);
     if (pd.weights_desc() == w_user_md) {
       w_ = w_user_;  // oneDNN wants the plain layout itself: nothing to reorder
       info_ += "; plain weights used as given";
     } else {
-      w_ = memory(pd.weights_desc(), dev.engine());
+      w_ = dev.memory_for(pd.weights_desc(), w_storage_);
       const dnnl::reorder::primitive_desc rpd(dev.engine(), w_user_md, dev.engine(),
                                               pd.weights_desc());
       reorder_ = dnnl::reorder(rpd);
@@ -156,6 +156,7 @@ class ConvKernel final : public Kernel {
   dnnl::convolution_forward prim_;
   dnnl::reorder reorder_;
   dnnl::reorder x_in_, y_out_;  // empty unless activations need another layout
+  std::unique_ptr<Buffer> w_storage_, scratch_storage_, x_int_storage_, y_int_storage_;
   memory x_, y_, w_user_, w_, scratch_, x_int_, y_int_;
 };
 

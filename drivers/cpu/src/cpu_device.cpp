@@ -193,6 +193,19 @@ void Device::pin_threads() {
 }
 
 Buffer* Device::alloc(uint64_t bytes) {
+  std::unique_ptr<Buffer> buf = allocate(bytes);
+  Buffer* raw = buf.get();
+  buffers_.emplace(raw, std::move(buf));
+  return raw;
+}
+
+dnnl::memory Device::memory_for(const dnnl::memory::desc& md,
+                                std::unique_ptr<Buffer>& storage) const {
+  storage = allocate(md.get_size());
+  return dnnl::memory(md, engine_, storage->data);
+}
+
+std::unique_ptr<Buffer> Device::allocate(uint64_t bytes) const {
   auto buf = std::make_unique<Buffer>();
   buf->bytes = bytes;
   if (bytes > 0) {
@@ -222,9 +235,7 @@ Buffer* Device::alloc(uint64_t bytes) {
       std::memset(p, 0, rounded);
     }
   }
-  Buffer* raw = buf.get();
-  buffers_.emplace(raw, std::move(buf));
-  return raw;
+  return buf;
 }
 
 Buffer& Device::buffer(const void* buf, const char* what) const {

@@ -149,10 +149,10 @@ class DnnlGemm final : public GemmBase {
     a_ = memory(a_md, dev.engine(), DNNL_MEMORY_NONE);
     b_ = memory(b_md, dev.engine(), DNNL_MEMORY_NONE);
     c_ = memory(c_md, dev.engine(), DNNL_MEMORY_NONE);
-    scratch_ = memory(pd.scratchpad_desc(), dev.engine());
+    scratch_ = dev.memory_for(pd.scratchpad_desc(), scratch_storage_);
     info_ = dnnl_version_string() + " matmul " + pd.impl_info_str();
     if (pack_b && pd.weights_desc() != b_md) {
-      b_packed_ = memory(pd.weights_desc(), dev.engine());
+      b_packed_ = dev.memory_for(pd.weights_desc(), b_packed_storage_);
       const dnnl::reorder::primitive_desc rpd(dev.engine(), b_md, dev.engine(), pd.weights_desc());
       pack_ = dnnl::reorder(rpd);
       info_ += std::string("; constant B packed once by ") + rpd.impl_info_str();
@@ -189,6 +189,7 @@ class DnnlGemm final : public GemmBase {
   dnnl::matmul prim_;
   dnnl::reorder pack_;  // empty unless B is packed
   const void* packed_from_ = nullptr;
+  std::unique_ptr<Buffer> scratch_storage_, b_packed_storage_;  // outlive the memory objects
   memory a_, b_, c_, scratch_, b_packed_;
 };
 

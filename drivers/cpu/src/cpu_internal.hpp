@@ -147,6 +147,13 @@ class Device {
 
   /// Allocates `bytes` (0 is allowed); throws Error(CC_ERR_OUT_OF_MEMORY).
   Buffer* alloc(uint64_t bytes);
+  /// The same memory as alloc gives (aligned, huge pages from 2 MiB on, pages
+  /// touched), owned by the caller: a kernel's own working memory.
+  std::unique_ptr<Buffer> allocate(uint64_t bytes) const;
+  /// A oneDNN memory object for `md` over memory from allocate(), kept in
+  /// `storage`, which must outlive it. oneDNN's own allocator gives 4 KiB
+  /// pages; packed GEMM weights on them cost TLB misses (see README).
+  dnnl::memory memory_for(const dnnl::memory::desc& md, std::unique_ptr<Buffer>& storage) const;
   void free(Buffer* buf) { buffers_.erase(buf); }
   /// Returns `buf` if it is a live buffer of this device, else throws.
   Buffer& buffer(const void* buf, const char* what) const;
