@@ -274,9 +274,11 @@ class F64Gemm final : public GemmBase {
     info_ =
         std::string("chipcert f64 gemm: packed panels, 8x16 register block, ") +
         (avx512 ? "AVX-512 intrinsics micro-kernel" : "omp simd micro-kernel (target_clones avx2)");
-    // Row blocks of at most kMC rows, yet one per thread when m is small.
-    const int64_t per_thread = (g.m + threads_ - 1) / threads_;
-    mc_ = std::clamp<int64_t>((per_thread + kMR - 1) / kMR * kMR, kMR, kMC);
+    // Equal column blocks instead of full ones and a remainder: a last NC
+    // block of 16 columns costs a whole packing of A for little work
+    // (measured: README). k keeps full KC slices: equal ones as well
+    // measured no better.
+    if (g.n > 0) nc_ = ceil_div(ceil_div(g.n, ceil_div(g.n, kNC)), kNR) * kNR;
     bpack_.resize(size_t(kKC * kNC));
     apack_.resize(size_t(threads_) * kApack);
   }
@@ -293,32 +295,42 @@ class F64Gemm final : public GemmBase {
  private:
   static constexpr size_t kApack = size_t(kMC * kKC + kMR * kNR);  // A block + accumulators
 
+  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
   /// One matrix product of the batch.
   void one(const double* A, const double* B, double* C) {
-    const int64_t mt = (g_.m + mc_ - 1) / mc_;
     double* bp = bpack_.data();
 #pragma omp parallel num_threads(threads_)
     {
-      double* ap = apack_.data() + size_t(omp_get_thread_num()) * kApack;
-      for (int64_t j0 = 0; j0 < g_.n; j0 += kNC) {
-        const int64_t nc = std::min(kNC, g_.n - j0);
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      double* ap = apack_.data() + size_t(t) * kApack;
+      // Each thread owns an equal share of the MR-row slivers of C, cut into
+      // equal blocks of at most MC rows: no thread waits for a last block.
+      const int64_t slivers = ceil_div(g_.m, kMR);
+      const int64_t r0 = std::min(g_.m, slivers * t / nt * kMR),
+                    r1 = std::min(g_.m, slivers * (t + 1) / nt * kMR);
+      const int64_t mc =
+          r1 > r0 ? ceil_div(ceil_div(r1 - r0, ceil_div(r1 - r0, kMC)), kMR) * kMR : kMR;
+      for (int64_t j0 = 0; j0 < g_.n; j0 += nc_) {
+        const int64_t nc = std::min(nc_, g_.n - j0);
         for (int64_t p0 = 0; p0 < g_.k; p0 += kKC) {
           const int64_t kc = std::min(kKC, g_.k - p0);
 #pragma omp for schedule(static)
           for (int64_t jr = 0; jr < nc; jr += kNR)
             pack_b(B, p0, kc, j0 + jr, std::min<int64_t>(kNR, nc - jr), bp + jr * kc);
-            // The implicit barriers: the panel is complete before anyone reads
-            // it, and nobody still reads it when the next one is packed.
-#pragma omp for schedule(static)
-          for (int64_t ib = 0; ib < mt; ++ib) block(A, C, ib * mc_, j0, nc, p0, kc, bp, ap);
+          // The omp for's implicit barrier: the panel is complete before
+          // anyone reads it; the one below: nobody still reads it when the
+          // next one is packed.
+          for (int64_t i0 = r0; i0 < r1; i0 += mc)
+            block(A, C, i0, std::min(mc, r1 - i0), j0, nc, p0, kc, bp, ap);
+#pragma omp barrier
         }
       }
     }
   }
 
-  void block(const double* A, double* C, int64_t i0, int64_t j0, int64_t nc, int64_t p0, int64_t kc,
-             const double* bp, double* ap) const {
-    const int64_t mc = std::min(mc_, g_.m - i0);
+  void block(const double* A, double* C, int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t p0,
+             int64_t kc, const double* bp, double* ap) const {
     double* acc = ap + kMC * kKC;
     for (int64_t ir = 0; ir < mc; ir += kMR)
       pack_a(A, i0 + ir, std::min<int64_t>(kMR, mc - ir), p0, kc, ap + ir * kc);
@@ -378,7 +390,7 @@ class F64Gemm final : public GemmBase {
   int threads_;
   void (*micro_)(int64_t, const double*, const double*, double*, int64_t, double,
                  double) = micro_f64;
-  int64_t mc_ = kMC;
+  int64_t nc_ = kNC;           // equal blocks of n (see the constructor)
   std::vector<double> bpack_;  // shared B panel, reused by every launch
   std::vector<double> apack_;  // per-thread A blocks and accumulators
 };

@@ -231,6 +231,8 @@ const std::vector<GemmCase> kGemmCases = {
     {100, 70, 90, 0, 0, 5, 9, 3, 0.5, 2, 0, false},
     {257, 130, 513, 1, 0, 0, 2, 1, 0.5, 2, 0, false},
     {300, 600, 40, 0, 1, 1, 1, 1, -1, 1, 0, false},
+    // n in three equal column blocks of the f64 GEMM, m in several row blocks
+    {260, 1040, 50, 0, 0, 0, 3, 0, 1, 0, 0, false},
     {16, 16, 0, 0, 0, 0, 0, 0, 1, 2, 0, false},
     {16, 8, 8, 0, 0, 0, 0, 0, 0, 0.5, 0, false},
     {20, 24, 36, 0, 1, 2, 0, 1, 1, 0, 3, false},
