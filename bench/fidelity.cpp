@@ -38,7 +38,6 @@
 // usage: chipcert_fidelity [--reps N] [--quick]   (--quick: 2048^3 GEMMs only)
 #include <immintrin.h>
 #include <omp.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include <algorithm>
@@ -47,8 +46,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <new>
 #include <random>
 #include <string>
 #include <thread>
@@ -58,6 +55,7 @@
 #include "chipcert/harness/clock.hpp"
 #include "chipcert/workloads/device.hpp"
 #include "chipcert/workloads/workload.hpp"
+#include "huge_buffer.hpp"
 #include "onednn_reference.hpp"
 #ifdef CHIPCERT_FIDELITY_OPENCL
 #include "chipcert/opencl_driver.h"
@@ -155,17 +153,8 @@ __attribute__((target("avx512f"))) void triad_stream_avx512(const double* b, con
 /// no cache line of `a` is read before it is overwritten; plain: the loop as
 /// written, whose stores cost that extra read.
 double omp_triad_gbs(int threads, int64_t n, int reps, bool streaming) {
-  // 2 MiB aligned and hinted for transparent huge pages, as the CPU driver
-  // allocates buffers this large: with 4 KiB pages the TLB misses alone cost
-  // the reference a visible share of its bandwidth.
-  constexpr size_t kHuge = size_t(2) << 20;
-  const auto array = [n] {
-    const size_t bytes = (size_t(n) * sizeof(double) + kHuge - 1) / kHuge * kHuge;
-    auto* p = static_cast<double*>(std::aligned_alloc(kHuge, bytes));
-    if (!p) throw std::bad_alloc();
-    madvise(p, bytes, MADV_HUGEPAGE);  // a hint only
-    return std::unique_ptr<double[], decltype(&std::free)>(p, &std::free);
-  };
+  // Laid out as the CPU driver's buffers (huge pages).
+  const auto array = [n] { return chipcert::bench::huge_array<double>(size_t(n)); };
   auto a = array(), b = array(), c = array();
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < n; ++i) a[i] = 0, b[i] = double(i % 7), c[i] = double(i % 5);
