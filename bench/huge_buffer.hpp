@@ -5,6 +5,7 @@
 // triad a visible share of its speed (measured: drivers/cpu/README.md).
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
@@ -20,10 +21,10 @@ using HugeArray = std::unique_ptr<T[], decltype(&std::free)>;
 template <class T>
 HugeArray<T> huge_array(size_t count) {
   constexpr size_t kHuge = size_t(2) << 20;
-  const size_t bytes = (count * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-  auto* p = static_cast<T*>(std::aligned_alloc(kHuge, bytes == 0 ? kHuge : bytes));
+  const size_t bytes = std::max(kHuge, (count * sizeof(T) + kHuge - 1) / kHuge * kHuge);
+  auto* p = static_cast<T*>(std::aligned_alloc(kHuge, bytes));
   if (!p) throw std::bad_alloc();
-  madvise(p, bytes == 0 ? kHuge : bytes, MADV_HUGEPAGE);  // a hint only
+  madvise(p, bytes, MADV_HUGEPAGE);  // a hint only
   return HugeArray<T>(p, &std::free);
 }
 
