@@ -11,6 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "fd.hpp"
+
 namespace chipcert::harness {
 
 namespace fs = std::filesystem;
@@ -20,12 +22,7 @@ std::string sys_error(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
+using detail::Fd;
 }  // namespace
 
 std::string read_text_file(const std::string& path, size_t max_bytes) {

@@ -19,6 +19,7 @@
 #include "chipcert/harness/discovery.hpp"
 #include "chipcert/results/json.hpp"
 #include "chipcert/workloads/dtype.hpp"
+#include "fd.hpp"
 
 extern char** environ;
 
@@ -32,23 +33,7 @@ using Clock = std::chrono::steady_clock;
 /// Exit status of a worker whose parent stopped listening.
 constexpr int kWorkerOrphaned = 120;
 
-/// Fd owner.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset();
-    fd = std::exchange(o.fd, -1);
-    return *this;
-  }
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
+using detail::Fd;
 
 bool write_all(int fd, const std::string& s) {
   size_t done = 0;

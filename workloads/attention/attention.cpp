@@ -35,7 +35,7 @@
 namespace chipcert::workloads {
 namespace {
 
-constexpr double kFullCheckLimit = 0x1p30;
+constexpr double kAttentionFullCheckLimit = 0x1p30;
 
 cc_attention_params parse(const nlohmann::json& p) {
   constexpr int64_t kMax = int64_t{1} << 20;
@@ -134,8 +134,8 @@ class AttentionInstance final : public OpInstance {
     const int64_t total = p_.batch * p_.heads * p_.seq_q;
     const double row_cost = 2.0 * static_cast<double>(p_.seq_kv * p_.head_dim);
     int64_t checks = total;
-    if (row_cost * static_cast<double>(total) > kFullCheckLimit)
-      checks = std::max<int64_t>(2, static_cast<int64_t>(kFullCheckLimit / row_cost));
+    if (row_cost * static_cast<double>(total) > kAttentionFullCheckLimit)
+      checks = std::max<int64_t>(2, static_cast<int64_t>(kAttentionFullCheckLimit / row_cost));
     checks = std::min(checks, total);
     for (int64_t i = 0; i < checks; ++i)
       rows_.push_back(checks == 1 ? 0 : i * (total - 1) / (checks - 1));

@@ -22,7 +22,7 @@
 namespace chipcert::workloads {
 namespace {
 
-constexpr double kFullCheckLimit = 0x1p30;
+constexpr double kConvFullCheckLimit = 0x1p30;
 
 /// Reads "<key>" (both dimensions) or "<key>_h" / "<key>_w"; never both.
 std::pair<int64_t, int64_t> param_pair(const nlohmann::json& p, const std::string& key,
@@ -154,8 +154,8 @@ class Conv2dInstance final : public OpInstance {
     const int64_t nplanes = p_.n * p_.k;
     const double plane_cost = static_cast<double>(P_ * Q_ * cg * p_.r * p_.s);
     int64_t checks = nplanes;
-    if (plane_cost * static_cast<double>(nplanes) > kFullCheckLimit)
-      checks = std::max<int64_t>(2, static_cast<int64_t>(kFullCheckLimit / plane_cost));
+    if (plane_cost * static_cast<double>(nplanes) > kConvFullCheckLimit)
+      checks = std::max<int64_t>(2, static_cast<int64_t>(kConvFullCheckLimit / plane_cost));
     checks = std::min(checks, nplanes);
     for (int64_t i = 0; i < checks; ++i)
       planes_.push_back(checks == 1 ? 0 : i * (nplanes - 1) / (checks - 1));

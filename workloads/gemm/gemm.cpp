@@ -24,7 +24,7 @@
 namespace chipcert::workloads {
 namespace {
 
-constexpr double kFullCheckLimit = 0x1p33;
+constexpr double kGemmFullCheckLimit = 0x1p33;
 constexpr int64_t kSampledRows = 64;
 constexpr int64_t kSampledBatches = 4;
 
@@ -136,14 +136,14 @@ class GemmInstance final : public OpInstance {
     const double mnk =
         static_cast<double>(s_.m) * static_cast<double>(s_.n) * static_cast<double>(s_.k);
     std::vector<int64_t> batches;
-    if (mnk * static_cast<double>(s_.batch) <= kFullCheckLimit || s_.batch <= kSampledBatches) {
+    if (mnk * static_cast<double>(s_.batch) <= kGemmFullCheckLimit || s_.batch <= kSampledBatches) {
       for (int64_t b = 0; b < s_.batch; ++b) batches.push_back(b);
     } else {
       for (int64_t b = 0; b < kSampledBatches; ++b)
         batches.push_back(b * (s_.batch - 1) / (kSampledBatches - 1));
     }
     std::vector<int64_t> rows;
-    if (mnk * static_cast<double>(batches.size()) <= kFullCheckLimit || s_.m <= kSampledRows) {
+    if (mnk * static_cast<double>(batches.size()) <= kGemmFullCheckLimit || s_.m <= kSampledRows) {
       for (int64_t i = 0; i < s_.m; ++i) rows.push_back(i);
     } else {
       for (int64_t r = 0; r < kSampledRows; ++r)

@@ -60,20 +60,13 @@ json parse_root(std::string_view text, std::string_view source) {
   return results::parse_json_strict(text, source);
 }
 
-void check_format(const Obj& o, std::string_view format) {
-  const std::string f = o.str("format");
-  if (f != format)
-    d::fail(o.src(), o.ptr("format"), "\"" + std::string(format) + "\"", d::describe(json(f)));
-  o.integer("format_version", 1, 1);
-}
-
 }  // namespace
 
 Plan parse_plan(std::string_view text, std::string_view source) {
   const json j = parse_root(text, source);
   Obj o(j, source, "", "a procurement plan",
         {"format", "format_version", "name", "description", "lines"});
-  check_format(o, "chipcert-procurement-plan");
+  o.check_format("chipcert-procurement-plan");
   Plan p;
   p.name = o.name("name");
   p.description = o.has("description") ? o.str("description") : "";
@@ -85,7 +78,7 @@ Offers parse_offers(std::string_view text, std::string_view source) {
   const json j = parse_root(text, source);
   Obj o(j, source, "", "procurement offers",
         {"format", "format_version", "name", "description", "offers"});
-  check_format(o, "chipcert-procurement-offers");
+  o.check_format("chipcert-procurement-offers");
   Offers f;
   f.name = o.name("name");
   f.description = o.has("description") ? o.str("description") : "";

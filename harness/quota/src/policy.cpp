@@ -44,15 +44,6 @@ std::string format_percent(int64_t bp) {
 
 namespace {
 
-/// The file's format tag and version, checked before anything else so that a
-/// wrong file type reads as such.
-void check_format(const Obj& o, std::string_view format) {
-  const std::string f = o.str("format");
-  if (f != format)
-    d::fail(o.src(), o.ptr("format"), "\"" + std::string(format) + "\"", d::describe(json(f)));
-  o.integer("format_version", 1, 1);
-}
-
 /// A percentage in [0, 100] with at most two decimals, as basis points.
 int64_t percent(const Obj& o, std::string_view key) {
   const json& v = o.at(key, "a percentage");
@@ -108,7 +99,7 @@ Policy parse_policy(std::string_view text, std::string_view source) {
   Obj o(j, source, "", "a quota policy",
         {"format", "format_version", "name", "version", "description", "certification",
          "capacity_figure", "total_units", "max_budget", "max_power_w", "categories", "rules"});
-  check_format(o, "chipcert-quota-policy");
+  o.check_format("chipcert-quota-policy");
   Policy p;
   p.name = o.name("name");
   p.version = o.name("version");

@@ -152,11 +152,7 @@ Profile parse_profile(std::string_view text, std::string_view src) {
   Obj o(j, src, "", "a profile",
         {"format", "format_version", "name", "version", "description", "suite", "rules", "figures",
          "tiers"});
-  if (o.str("format") != "chipcert-profile") {
-    detail::fail(src, o.ptr("format"), "\"chipcert-profile\"",
-                 detail::describe(o.at("format", "")));
-  }
-  o.integer("format_version", 1, 1);
+  o.check_format("chipcert-profile");
   Profile p;
   p.name = o.name("name");
   p.version = o.name("version");

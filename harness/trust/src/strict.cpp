@@ -80,6 +80,12 @@ std::string Obj::str(std::string_view key) const {
   return v.get<std::string>();
 }
 
+void Obj::check_format(std::string_view tag) const {
+  const std::string f = str("format");
+  if (f != tag) fail(src_, ptr("format"), "\"" + std::string(tag) + "\"", describe(json(f)));
+  integer("format_version", 1, 1);
+}
+
 std::string Obj::name(std::string_view key) const {
   std::string s = str(key);
   if (s.empty()) fail(src_, ptr(key), "a non-empty string", "empty string");

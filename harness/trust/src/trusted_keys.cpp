@@ -50,10 +50,7 @@ const TrustedKeyEntry* TrustedKeys::find(std::string_view key_id) const {
 TrustedKeys parse_trusted_keys(std::string_view text, std::string_view src) {
   const json j = results::parse_json_strict(text, src);
   Obj o(j, src, "", "a trusted-keys list", {"format", "format_version", "keys"});
-  if (o.str("format") != "chipcert-trusted-keys")
-    detail::fail(src, o.ptr("format"), "\"chipcert-trusted-keys\"",
-                 detail::describe(o.at("format", "")));
-  o.integer("format_version", 1, 1);
+  o.check_format("chipcert-trusted-keys");
   TrustedKeys out;
   const json& keys = o.array("keys");
   std::set<std::string> ids;

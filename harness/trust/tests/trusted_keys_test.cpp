@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string error_of(const std::string& text) {
+std::string keys_error_of(const std::string& text) {
   try {
     parse_trusted_keys(text, "trust.json");
   } catch (const results::ParseError& e) {
@@ -73,25 +73,26 @@ TEST(TrustedKeys, ValidityWindow) {
 
 TEST(TrustedKeys, StrictParsing) {
   EXPECT_THAT(
-      error_of(list(
+      keys_error_of(list(
           R"({"key_id": "AB", "file": "a.pub", "label": "", "not_before": "2026-01-01T00:00:00Z"})")),
       HasSubstr("/keys/0/key_id: expected 64 lowercase hex digits"));
-  EXPECT_THAT(error_of(list(
+  EXPECT_THAT(keys_error_of(list(
                   R"({"key_id": ")" + kId +
                   R"(", "file": "../a.pub", "label": "", "not_before": "2026-01-01T00:00:00Z"})")),
               HasSubstr("/keys/0/file: expected a file name inside the directory"));
-  EXPECT_THAT(error_of(list(R"({"key_id": ")" + kId +
-                            R"(", "file": "a.pub", "label": "", "not_before": "yesterday"})")),
+  EXPECT_THAT(keys_error_of(list(R"({"key_id": ")" + kId +
+                                 R"(", "file": "a.pub", "label": "", "not_before": "yesterday"})")),
               HasSubstr("/keys/0/not_before: expected an RFC 3339 UTC time"));
   EXPECT_THAT(
-      error_of(list(
+      keys_error_of(list(
           R"({"key_id": ")" + kId +
           R"(", "file": "a.pub", "label": "", "not_before": "2026-01-01T00:00:00Z", "trust": 1})")),
       HasSubstr("/keys/0/trust: expected one of the fields of a trusted key"));
   const std::string e = R"({"key_id": ")" + kId +
                         R"(", "file": "a.pub", "label": "", "not_before": "2026-01-01T00:00:00Z"})";
-  EXPECT_THAT(error_of(list(e + "," + e)), HasSubstr("/keys/1/key_id: expected each key once"));
-  EXPECT_THAT(error_of(R"({"format": "x", "format_version": 1, "keys": []})"),
+  EXPECT_THAT(keys_error_of(list(e + "," + e)),
+              HasSubstr("/keys/1/key_id: expected each key once"));
+  EXPECT_THAT(keys_error_of(R"({"format": "x", "format_version": 1, "keys": []})"),
               HasSubstr("/format: expected \"chipcert-trusted-keys\""));
 }
 

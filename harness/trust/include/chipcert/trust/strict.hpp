@@ -43,6 +43,9 @@ class Obj {
   const std::string& pointer() const { return ptr_; }
   std::string_view src() const { return src_; }
 
+  /// The document's "format" tag and "format_version" 1, checked before any
+  /// other field so that a wrong kind of file reads as such.
+  void check_format(std::string_view tag) const;
   std::string str(std::string_view key) const;
   /// A string that must not be empty.
   std::string name(std::string_view key) const;
