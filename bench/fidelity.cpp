@@ -16,7 +16,7 @@
 //  - chipcert peak fp32, GEMM fp32 2048^3 and 4096^3, bf16 and int8 4096^3
 //    (theoretical 2x and 4x fp32 with AVX512-BF16 / VNNI), as ratios to the
 //    theoretical peak at the measured clock, each GEMM also to oneDNN's
-//    matmul called directly on random operands just before it
+//    matmul called directly on random operands, interleaved with it
 //    (onednn_reference.cpp): the specialised library without chipcert;
 //  - chipcert peak fp64 and GEMM fp64 1024^3 (the driver's own GEMM: oneDNN
 //    has none, so it is set against the theoretical fp64 peak and the peak
@@ -28,12 +28,18 @@
 //    of two OpenMP triads timed in the same run with the same thread count:
 //    the plain loop, and (AVX-512) the loop with streaming stores.
 // For each OpenCL device the OpenCL driver sees (PoCL here): peak fp32, sgemm
-// 2048^3 and triad fp64 2^25 in absolute figures.
+// 2048^3 and triad fp64 2^25 in absolute figures; a CPU device's triad also
+// as a ratio to the host's OpenMP streaming triad.
 //
-// Each chipcert figure is verified first (Instance::verify), then timed as
-// enqueue + synchronize, best of `--reps` (default 10) after one warm-up;
-// best-of is what a peak-fidelity figure asks (the machine may be shared),
-// the median is printed too.
+// Each chipcert figure is verified first (Instance::verify, also its
+// warm-up), then timed as enqueue + synchronize in `--reps` rounds (default
+// 10) interleaved with its references: each round launches the figure and
+// each reference once, in turn. A shared host drifts (this VM's memory
+// bandwidth moved between ~40 and ~65 GB/s within a minute), so a figure and
+// a reference timed in separate blocks can each catch a different state.
+// Printed: best of the rounds (what a peak-fidelity figure asks), the median,
+// and against a reference both the ratio of bests and the paired median (the
+// median of the per-round ratios), which the drift does not move.
 //
 // usage: chipcert_fidelity [--reps N] [--quick]   (--quick: 2048^3 GEMMs only)
 #include <immintrin.h>
@@ -46,6 +52,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -120,20 +129,34 @@ __attribute__((target("avx2,fma"))) double fma_loop_avx2() {
   return double(sum) * 0 + double(kFmaIters) * kChains * 8 * 2;
 }
 
-/// The intrinsics FMA loop on `threads` threads: fp32 GFLOP/s (best of 3).
-double fma_reference_gflops(int threads, const Isa& isa) {
-  double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
+/// One run of the intrinsics FMA loop on `threads` threads; flop() is
+/// what it does.
+class FmaReference {
+ public:
+  FmaReference(int threads, const Isa& isa) : threads_(threads), isa_(isa) {}
+  double flop() const {
+    const double lanes = isa_.fp32_flop_per_cycle >= 64   ? 16
+                         : isa_.fp32_flop_per_cycle >= 32 ? 8
+                                                          : 0;
+    return double(threads_) * double(kFmaIters) * kChains * lanes * 2;
+  }
+  double time_once() const {
     double flop = 0;
     const double t0 = now();
-#pragma omp parallel num_threads(threads) reduction(+ : flop)
-    flop += isa.fp32_flop_per_cycle >= 64   ? fma_loop_avx512()
-            : isa.fp32_flop_per_cycle >= 32 ? fma_loop_avx2()
-                                            : 0.0;
-    best = std::max(best, flop / (now() - t0) / 1e9);
+#pragma omp parallel num_threads(threads_) reduction(+ : flop)
+    flop += isa_.fp32_flop_per_cycle >= 64   ? fma_loop_avx512()
+            : isa_.fp32_flop_per_cycle >= 32 ? fma_loop_avx2()
+                                             : 0.0;
+    const double t = now() - t0;
+    volatile double sink = flop;  // the loops' results are used
+    (void)sink;
+    return t;
   }
-  return best;
-}
+
+ private:
+  int threads_;
+  Isa isa_;
+};
 
 /// a[i] = b[i] + s*c[i] with AVX-512 non-temporal stores; a 64-byte aligned.
 __attribute__((target("avx512f"))) void triad_stream_avx512(const double* b, const double* c,
@@ -147,78 +170,145 @@ __attribute__((target("avx512f"))) void triad_stream_avx512(const double* b, con
   _mm_sfence();
 }
 
-/// An OpenMP triad a = b + s*c over n doubles: GB/s (24 bytes per element,
-/// best of `reps`), arrays first-touched by the same threads. `streaming`:
-/// each thread writes its slice with non-temporal stores (AVX-512), so that
-/// no cache line of `a` is read before it is overwritten; plain: the loop as
-/// written, whose stores cost that extra read.
-double omp_triad_gbs(int threads, int64_t n, int reps, bool streaming) {
-  // Laid out as the CPU driver's buffers (huge pages).
-  const auto array = [n] { return chipcert::bench::huge_array<double>(size_t(n)); };
-  auto a = array(), b = array(), c = array();
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t i = 0; i < n; ++i) a[i] = 0, b[i] = double(i % 7), c[i] = double(i % 5);
-  const double s = 3.0;
-  double best = 1e30;
-  for (int r = 0; r <= reps; ++r) {
-    const double t0 = now();
-    if (streaming) {
-#pragma omp parallel num_threads(threads)
+/// An OpenMP triad a = b + s*c over n doubles (24 bytes per element), its
+/// arrays first-touched by the same threads. `streaming`: each thread writes
+/// its slice with non-temporal stores (AVX-512), so that no cache line of `a`
+/// is read before it is overwritten; plain: the loop as written, whose stores
+/// cost that extra read.
+class OmpTriad {
+ public:
+  OmpTriad(int threads, int64_t n, bool streaming)
+      : threads_(threads), n_(n), streaming_(streaming) {
+#pragma omp parallel for num_threads(threads_) schedule(static)
+    for (int64_t i = 0; i < n_; ++i) a_[i] = 0, b_[i] = double(i % 7), c_[i] = double(i % 5);
+  }
+  double bytes() const {
+    return 24.0 * double(n_);
+  }
+  double time_once() {
+    const double s = 3.0, t0 = now();
+    double* a = a_.get();
+    const double *b = b_.get(), *c = c_.get();
+    const int64_t n = n_;
+    if (streaming_) {
+#pragma omp parallel num_threads(threads_)
       {
         // One slice per thread, starting on a cache line.
         const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
         const int64_t per = (n / nt + 7) / 8 * 8, lo = std::min(n, t * per);
         const int64_t hi = t + 1 == nt ? n : std::min(n, lo + per);
-        triad_stream_avx512(b.get() + lo, c.get() + lo, a.get() + lo, s, hi - lo);
+        triad_stream_avx512(b + lo, c + lo, a + lo, s, hi - lo);
       }
     } else {
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(threads_) schedule(static)
       for (int64_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
     }
-    if (r > 0) best = std::min(best, now() - t0);
+    const double t = now() - t0;
+    volatile double sink = a[size_t(n / 2)];
+    (void)sink;
+    return t;
   }
-  volatile double sink = a[size_t(n / 2)];
-  (void)sink;
-  return 24.0 * double(n) / best / 1e9;
-}
 
-struct Figure {
-  bool ok = false;
-  std::string why;
-  double best_s = 0, median_s = 0;
-  cw::Work work;
-  std::string impl;
+ private:
+  // Laid out as the CPU driver's buffers (huge pages).
+  int threads_;
+  int64_t n_;
+  bool streaming_;
+  chipcert::bench::HugeArray<double> a_ = chipcert::bench::huge_array<double>(size_t(n_)),
+                                     b_ = chipcert::bench::huge_array<double>(size_t(n_)),
+                                     c_ = chipcert::bench::huge_array<double>(size_t(n_));
 };
 
-/// Verify one chipcert case on `dev`, then time it best of `reps`.
-Figure chipcert_figure(cw::Device& dev, const std::string& workload, cc_dtype dtype,
-                       const json& params, int reps) {
-  Figure f;
-  try {
-    auto inst = cw::find_workload(workload)->instantiate(cw::CaseSpec{workload, dtype, params});
-    inst->setup(dev, 1);
-    const cw::VerifyResult v = inst->verify();  // also the warm-up
-    if (!v.passed) {
-      f.why = "verification failed: " + v.reason;
-      return f;
+/// A chipcert case set up and verified on `dev` (verification is also its
+/// warm-up), then launched one timed iteration at a time: enqueue +
+/// synchronize, as the runner times it.
+class ChipcertCase {
+ public:
+  ChipcertCase(cw::Device& dev, const std::string& workload, cc_dtype dtype, const json& params)
+      : dev_(dev) {
+    try {
+      inst_ = cw::find_workload(workload)->instantiate(cw::CaseSpec{workload, dtype, params});
+      inst_->setup(dev, 1);
+      const cw::VerifyResult v = inst_->verify();
+      if (!v.passed) {
+        why_ = "verification failed: " + v.reason;
+        failed_verification_ = true;
+        inst_.reset();
+        return;
+      }
+      work_ = inst_->work();
+      impl_ = inst_->details().value("implementation", "");
+    } catch (const std::exception& e) {
+      why_ = e.what();
+      inst_.reset();
     }
-    std::vector<double> t;
-    for (int r = 0; r < reps; ++r) {
-      const double t0 = now();
-      inst->enqueue();
-      dev.synchronize();
-      t.push_back(now() - t0);
-    }
-    std::sort(t.begin(), t.end());
-    f.best_s = t.front();
-    f.median_s = t[t.size() / 2];
-    f.work = inst->work();
-    f.impl = inst->details().value("implementation", "");
-    f.ok = true;
-  } catch (const std::exception& e) {
-    f.why = e.what();
   }
-  return f;
+  bool ok() const { return inst_ != nullptr; }
+  bool failed_verification() const { return failed_verification_; }
+  const std::string& why() const { return why_; }
+  const cw::Work& work() const { return work_; }
+  const std::string& impl() const { return impl_; }
+  double time_once() {
+    const double t0 = now();
+    inst_->enqueue();
+    dev_.synchronize();
+    return now() - t0;
+  }
+
+ private:
+  cw::Device& dev_;
+  std::unique_ptr<cw::Instance> inst_;
+  std::string why_, impl_;
+  bool failed_verification_ = false;
+  cw::Work work_;
+};
+
+/// The seconds of each round an entry was timed in, and its work per round.
+struct Timed {
+  std::function<double()> once;
+  double amount = 0;  ///< FLOP or bytes per launch
+  std::vector<double> seconds;
+  std::string error;  ///< why timing stopped, if it did
+
+  bool ok() const { return error.empty() && !seconds.empty(); }
+  double best_rate() const {
+    return amount / *std::min_element(seconds.begin(), seconds.end()) / 1e9;
+  }
+  double median_rate() const {
+    std::vector<double> s = seconds;
+    std::nth_element(s.begin(), s.begin() + std::ptrdiff_t(s.size() / 2), s.end());
+    return amount / s[s.size() / 2] / 1e9;
+  }
+};
+
+/// One untimed warm-up round, then `rounds` timed rounds, each launching
+/// every entry once in turn (A B C A B C ...). A shared host's speed drifts:
+/// this VM's memory bandwidth moved between ~40 and ~65 GB/s from one minute
+/// to the next. Timed in separate blocks, a figure and its reference could
+/// each catch a different state; interleaved, each round compares like with
+/// like, and paired_ratio takes the median of those per-round ratios.
+void time_interleaved(const std::vector<Timed*>& entries, int rounds) {
+  for (int r = 0; r <= rounds; ++r)
+    for (Timed* e : entries) {
+      if (!e->error.empty()) continue;
+      try {
+        const double t = e->once();
+        if (r > 0) e->seconds.push_back(t);
+      } catch (const std::exception& ex) {
+        e->error = ex.what();
+      }
+    }
+}
+
+/// The median over rounds of x's rate divided by ref's rate in the same
+/// round; 0 when either has no rounds.
+double paired_ratio(const Timed& x, const Timed& ref) {
+  const size_t n = std::min(x.seconds.size(), ref.seconds.size());
+  if (n == 0 || !x.ok() || !ref.ok()) return 0;
+  std::vector<double> r(n);
+  for (size_t i = 0; i < n; ++i) r[i] = (x.amount / x.seconds[i]) / (ref.amount / ref.seconds[i]);
+  std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(n / 2), r.end());
+  return r[n / 2];
 }
 
 /// The naive GEMM reference, for shape sanity only (never timed): the CPU
@@ -279,19 +369,29 @@ std::string gemm_shape_check(cw::Device& dev, int64_t m, int64_t n, int64_t k, i
   return "";
 }
 
-void print_rate(const char* what, const Figure& f, double limit, const char* limit_name,
-                bool bytes = false, double ref = 0, const char* ref_name = "") {
-  if (!f.ok) {
-    std::printf("  %-30s %s\n", what, f.why.c_str());
+/// "what  rate (median m) = x limit, y x ref (paired median z)"; the paired
+/// median is the median of per-round ratios (time_interleaved).
+void print_rate(const char* what, const ChipcertCase& c, const Timed& t, double limit,
+                const char* limit_name, bool bytes = false, const Timed* ref = nullptr,
+                const char* ref_name = "") {
+  if (!c.ok() || !t.ok()) {
+    std::printf("  %-30s %s\n", what, c.ok() ? t.error.c_str() : c.why().c_str());
     return;
   }
-  const double amount = bytes ? f.work.bytes : f.work.flop;
-  const double rate = amount / f.best_s / 1e9, median = amount / f.median_s / 1e9;
-  std::printf("  %-30s %9.1f %s (median %.1f)", what, rate, bytes ? "GB/s  " : "GFLOP/s", median);
+  const double rate = t.best_rate();
+  std::printf("  %-30s %9.1f %s (median %.1f)", what, rate, bytes ? "GB/s  " : "GFLOP/s",
+              t.median_rate());
   if (limit > 0) std::printf("  = %.3f x %s (%.1f)", rate / limit, limit_name, limit);
-  if (ref > 0) std::printf(", %.3f x %s", rate / ref, ref_name);
+  if (ref && ref->ok())
+    std::printf(", %.3f x %s (paired median %.3f)", rate / ref->best_rate(), ref_name,
+                paired_ratio(t, *ref));
   std::printf("\n");
-  if (!f.impl.empty()) std::printf("  %-30s   [%s]\n", "", f.impl.c_str());
+  if (!c.impl().empty()) std::printf("  %-30s   [%s]\n", "", c.impl().c_str());
+}
+
+Timed timed(ChipcertCase& c, bool bytes) {
+  if (!c.ok()) return Timed{{}, 0, {}, c.why()};
+  return Timed{[&c] { return c.time_once(); }, bytes ? c.work().bytes : c.work().flop, {}, ""};
 }
 
 }  // namespace
@@ -310,6 +410,9 @@ int main(int argc, char** argv) {
     }
   }
   int exit_code = 0;
+  const auto note_failure = [&exit_code](const ChipcertCase& c) {
+    if (c.failed_verification()) exit_code = 1;
+  };
   const cc_driver_v1* cpu = chipcert_cpu_driver_entry(1);
   uint32_t cpu_devices = 0;
   if (cpu && cpu->enumerate(&cpu_devices) != CC_OK) cpu_devices = 0;
@@ -317,12 +420,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the CPU driver offers no device\n");
     return 4;
   }
+  constexpr int64_t kTriad = int64_t{1} << 25;
+  const bool avx512 = __builtin_cpu_supports("avx512f") != 0;
+  unsigned cores = 1;
   {
     cw::Device dev(*cpu, 0);
     cc_device_info info{};
     info.struct_size = sizeof info;
     cpu->device_info(0, &info);
-    const unsigned cores = std::max(1u, info.compute_units);
+    cores = std::max(1u, info.compute_units);
     const Isa isa = detect_isa();
     const double ghz = chipcert::harness::measure_clock_under_load_mhz(cores, 5).value_or(0) / 1000;
     // The per-cycle figures `chipcert run` records (host.peak_ops_per_cycle_per_core),
@@ -339,7 +445,6 @@ int main(int argc, char** argv) {
     const double peak_bf16 = ghz * cores * per_cycle("bf16", isa.bf16 ? 2 * fp32_per_cycle : 0);
     const double peak_int8 = ghz * cores * per_cycle("int8", isa.vnni ? 4 * fp32_per_cycle : 0);
     const double peak64 = ghz * cores * per_cycle("fp64", fp32_per_cycle / 2);
-    const double fma = fma_reference_gflops(int(cores), isa);
     std::printf("CPU device: %s, %u cores\n", info.name, cores);
     std::printf("  clock under load               %9.3f GHz (dependent adds, all cores at once)\n",
                 ghz);
@@ -347,27 +452,42 @@ int main(int argc, char** argv) {
         "  theoretical fp32 peak          %9.1f GFLOP/s = %.3f GHz x %u x %.0f FLOP/cycle (%s)\n",
         peak32, ghz, cores, fp32_per_cycle,
         rates ? rates->basis.c_str() : (std::string("assumed from the ISA: ") + isa.name).c_str());
-    std::printf(
-        "  intrinsics FMA loop (reference)%9.1f GFLOP/s = %.3f x theoretical%s\n", fma,
-        fma / peak32,
-        fma > 1.03 * peak32 ? "  (above the assumed peak: the FLOP/cycle assumption is low)" : "");
-    auto figure = [&](const char* what, const char* workload, cc_dtype dt, const json& p,
-                      double limit, const char* limit_name, bool bytes = false, double ref = 0,
-                      const char* ref_name = "") {
-      const Figure f = chipcert_figure(dev, workload, dt, p, reps);
-      if (!f.ok && f.why.rfind("verification failed", 0) == 0) exit_code = 1;
-      print_rate(what, f, limit, limit_name, bytes, ref, ref_name);
-      return f;
-    };
-    // A GEMM figure after oneDNN's own, called directly on the same shape.
+    std::printf("  each figure: best of %d rounds, interleaved with its references\n", reps);
+
+    {  // peak fp32, interleaved with the intrinsics FMA loop
+      const FmaReference fma_ref(int(cores), isa);
+      ChipcertCase peak(dev, "peak", CC_DTYPE_F32, {{"n", 1 << 20}, {"iterations", 4096}});
+      note_failure(peak);
+      Timed ref{[&fma_ref] { return fma_ref.time_once(); }, fma_ref.flop(), {}, ""};
+      Timed t = timed(peak, false);
+      time_interleaved({&ref, &t}, reps);
+      const double fma = ref.best_rate();
+      std::printf("  intrinsics FMA loop (reference)%9.1f GFLOP/s = %.3f x theoretical%s\n", fma,
+                  fma / peak32,
+                  fma > 1.03 * peak32
+                      ? "  (above the assumed peak: the FLOP/cycle assumption is low)"
+                      : "");
+      print_rate("chipcert peak fp32", peak, t, peak32, "theoretical", false, &ref,
+                 "intrinsics FMA loop");
+    }
+    // A GEMM figure interleaved with oneDNN's own matmul, called directly on
+    // the same shape.
     auto gemm = [&](const char* what, cc_dtype dt, const char* onednn_dt, int64_t size,
                     double limit, const char* limit_name) {
-      const chipcert::bench::DirectGemm ref =
-          chipcert::bench::onednn_gemm(onednn_dt, size, size, size, reps);
-      std::printf("  %-30s %9.1f GFLOP/s  [%s]\n", "oneDNN matmul, direct (ref.)", ref.gflops,
-                  ref.impl.c_str());
-      figure(what, "gemm", dt, {{"m", size}, {"n", size}, {"k", size}}, limit, limit_name, false,
-             ref.gflops, "oneDNN direct");
+      Timed ref_t;
+      Timed t;
+      {
+        chipcert::bench::DirectGemm ref(onednn_dt, size, size, size);
+        ChipcertCase c(dev, "gemm", dt, {{"m", size}, {"n", size}, {"k", size}});
+        note_failure(c);
+        ref_t = ref.ok() ? Timed{[&ref] { return ref.time_once(); }, ref.flop(), {}, ""}
+                         : Timed{{}, 0, {}, ref.impl()};
+        t = timed(c, false);
+        time_interleaved({&ref_t, &t}, reps);
+        std::printf("  %-30s %9.1f GFLOP/s  [%s]\n", "oneDNN matmul, direct (ref.)",
+                    ref_t.ok() ? ref_t.best_rate() : 0.0, ref.impl().c_str());
+        print_rate(what, c, t, limit, limit_name, false, &ref_t, "oneDNN direct");
+      }
       if (dt != CC_DTYPE_F32) return;
       std::string mismatch;
       try {
@@ -380,8 +500,6 @@ int main(int argc, char** argv) {
                   mismatch.empty() ? "256 sampled entries of C match a plain dot product"
                                    : ("MISMATCH: " + mismatch).c_str());
     };
-    figure("chipcert peak fp32", "peak", CC_DTYPE_F32, {{"n", 1 << 20}, {"iterations", 4096}},
-           peak32, "theoretical");
     gemm("chipcert gemm fp32 2048^3", CC_DTYPE_F32, "f32", 2048, peak32, "theoretical");
     if (!quick) {
       gemm("chipcert gemm fp32 4096^3", CC_DTYPE_F32, "f32", 4096, peak32, "theoretical");
@@ -389,25 +507,43 @@ int main(int argc, char** argv) {
       gemm("chipcert gemm int8 4096^3", CC_DTYPE_I8, "s8", 4096, peak_int8, "theoretical int8");
       // chipcert's own f64 GEMM (oneDNN has none, so no library reference):
       // against the theoretical fp64 peak and the driver's fp64 peak case.
-      const Figure p64 = figure("chipcert peak fp64", "peak", CC_DTYPE_F64,
-                                {{"n", 1 << 20}, {"iterations", 2048}}, peak64, "theoretical fp64");
-      figure("chipcert gemm fp64 1024^3", "gemm", CC_DTYPE_F64,
-             {{"m", 1024}, {"n", 1024}, {"k", 1024}}, peak64, "theoretical fp64", false,
-             p64.ok ? p64.work.flop / p64.best_s / 1e9 : 0, "chipcert peak fp64");
+      ChipcertCase p64(dev, "peak", CC_DTYPE_F64, {{"n", 1 << 20}, {"iterations", 2048}});
+      ChipcertCase g64(dev, "gemm", CC_DTYPE_F64, {{"m", 1024}, {"n", 1024}, {"k", 1024}});
+      note_failure(p64);
+      note_failure(g64);
+      Timed p64_t = timed(p64, false), g64_t = timed(g64, false);
+      time_interleaved({&p64_t, &g64_t}, reps);
+      print_rate("chipcert peak fp64", p64, p64_t, peak64, "theoretical fp64");
+      print_rate("chipcert gemm fp64 1024^3", g64, g64_t, peak64, "theoretical fp64", false, &p64_t,
+                 "chipcert peak fp64");
     }
-    constexpr int64_t kTriad = int64_t{1} << 25;
-    const double omp = omp_triad_gbs(int(cores), kTriad, reps, false);
-    std::printf("  OpenMP triad fp64 2^25 (ref.) %9.1f GB/s   (%u threads, best of %d)\n", omp,
-                cores, reps);
-    // The stronger reference, where the ISA has it: the same loop with
-    // streaming stores, as chipcert writes arrays this large.
-    const bool avx512 = __builtin_cpu_supports("avx512f") != 0;
-    const double omp_nt = avx512 ? omp_triad_gbs(int(cores), kTriad, reps, true) : 0;
-    if (avx512)
-      std::printf("  OpenMP triad fp64 2^25, streaming stores (ref.) %9.1f GB/s\n", omp_nt);
-    const bool nt_ref = omp_nt > omp;
-    figure("chipcert stream_triad fp64 2^25", "stream_triad", CC_DTYPE_F64, {{"n", kTriad}},
-           std::max(omp, omp_nt), nt_ref ? "OpenMP triad, streaming stores" : "OpenMP triad", true);
+    {  // triad, interleaved with two OpenMP triads on the same thread count
+      OmpTriad plain(int(cores), kTriad, false);
+      // The stronger reference, where the ISA has it: the same loop with
+      // streaming stores, as chipcert writes arrays this large.
+      std::optional<OmpTriad> streaming;
+      if (avx512) streaming.emplace(int(cores), kTriad, true);
+      ChipcertCase triad(dev, "stream_triad", CC_DTYPE_F64, {{"n", kTriad}});
+      note_failure(triad);
+      Timed plain_t{[&plain] { return plain.time_once(); }, plain.bytes(), {}, ""};
+      Timed nt_t =
+          streaming
+              ? Timed{[&streaming] { return streaming->time_once(); }, streaming->bytes(), {}, ""}
+              : Timed{{}, 0, {}, "no AVX-512"};
+      Timed t = timed(triad, true);
+      std::vector<Timed*> entries{&plain_t, &t};
+      if (streaming) entries.push_back(&nt_t);
+      time_interleaved(entries, reps);
+      std::printf("  OpenMP triad fp64 2^25 (ref.) %9.1f GB/s   (%u threads)\n",
+                  plain_t.best_rate(), cores);
+      if (nt_t.ok())
+        std::printf("  OpenMP triad fp64 2^25, streaming stores (ref.) %9.1f GB/s\n",
+                    nt_t.best_rate());
+      const bool nt_ref = nt_t.ok() && nt_t.best_rate() > plain_t.best_rate();
+      print_rate("chipcert stream_triad fp64 2^25", triad, t, 0, "", true,
+                 nt_ref ? &nt_t : &plain_t,
+                 nt_ref ? "OpenMP triad, streaming stores" : "OpenMP triad");
+    }
     // The ratios above rest on one clock reading taken at the start; on a
     // shared host that moment can be unrepresentative, so read it again.
     const double ghz_end =
@@ -437,17 +573,31 @@ int main(int argc, char** argv) {
       ocl->device_info(i, &info);
       std::printf("OpenCL device %u: %s\n", i, info.name);
       cw::Device dev(*ocl, i);
-      for (auto [what, workload, dt, p, bytes] :
-           {std::tuple{"chipcert peak fp32", "peak", CC_DTYPE_F32,
-                       json{{"n", 1 << 20}, {"iterations", 4096}}, false},
-            {"chipcert gemm fp32 2048^3", "gemm", CC_DTYPE_F32,
-             json{{"m", 2048}, {"n", 2048}, {"k", 2048}}, false},
-            {"chipcert stream_triad fp64 2^25", "stream_triad", CC_DTYPE_F64,
-             json{{"n", int64_t{1} << 25}}, true}}) {
-        const Figure f = chipcert_figure(dev, workload, dt, p, reps);
-        if (!f.ok && f.why.rfind("verification failed", 0) == 0) exit_code = 1;
-        print_rate(what, f, 0, "", bytes);
+      for (auto [what, workload, dt, p] : {std::tuple{"chipcert peak fp32", "peak", CC_DTYPE_F32,
+                                                      json{{"n", 1 << 20}, {"iterations", 4096}}},
+                                           {"chipcert gemm fp32 2048^3", "gemm", CC_DTYPE_F32,
+                                            json{{"m", 2048}, {"n", 2048}, {"k", 2048}}}}) {
+        ChipcertCase c(dev, workload, dt, p);
+        note_failure(c);
+        Timed t = timed(c, false);
+        time_interleaved({&t}, reps);
+        print_rate(what, c, t, 0, "");
       }
+      // An OpenCL device on this CPU shares the host's memory: its triad is
+      // also set against the OpenMP streaming triad, interleaved, since an
+      // absolute GB/s says as much about the host's state as about the ICD.
+      ChipcertCase triad(dev, "stream_triad", CC_DTYPE_F64, {{"n", kTriad}});
+      note_failure(triad);
+      Timed t = timed(triad, true);
+      std::optional<OmpTriad> host;
+      if (info.kind == CC_DEVICE_CPU && avx512) host.emplace(int(cores), kTriad, true);
+      Timed host_t = host ? Timed{[&host] { return host->time_once(); }, host->bytes(), {}, ""}
+                          : Timed{{}, 0, {}, "not the host CPU"};
+      std::vector<Timed*> entries{&t};
+      if (host) entries.push_back(&host_t);
+      time_interleaved(entries, reps);
+      print_rate("chipcert stream_triad fp64 2^25", triad, t, 0, "", true, host ? &host_t : nullptr,
+                 "OpenMP triad on the host, streaming stores");
     }
   }
 #endif
