@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "chipcert/harness/host_memory.hpp"
 #include "chipcert/results/statistics.hpp"
 #include "chipcert/workloads/dtype.hpp"
 
@@ -176,8 +177,11 @@ results::Case unfinished_row(const PlannedCase& pc, results::Status status, std:
   return row;
 }
 
-results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options,
-                       const PhaseCallback& phase) {
+namespace {
+
+/// run_case without the host-memory figure.
+results::Case measure_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options,
+                           const PhaseCallback& phase) {
   auto enter = [&](const char* p) {
     if (phase) phase(p);
   };
@@ -275,6 +279,18 @@ results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunO
   const nlohmann::json instance_details = inst->details();
   for (auto& [key, value] : instance_details.items()) row.details[key] = value;
   row.status = Status::Passed;
+  return row;
+}
+
+}  // namespace
+
+results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options,
+                       const PhaseCallback& phase) {
+  // Reset where the case starts: the high-water mark is then this case's
+  // own, whatever ran before it in this process.
+  const bool reset = reset_peak_rss();
+  results::Case row = measure_case(pc, dev, options, phase);
+  if (reset && dev) row.host_peak_rss_bytes = peak_rss_bytes();
   return row;
 }
 

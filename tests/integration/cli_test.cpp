@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -603,4 +604,48 @@ TEST_F(Cli, ResumeOfAMissingJournalIsBadInput) {
   auto r = run_chipcert({"run", "--resume", path("nope.journal")});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("nope.journal"), std::string::npos) << r.err;
+}
+
+// Each case records the host memory it needed: the process's resident-set
+// high-water mark, reset where the case starts. A triad over three 64 MiB
+// fp64 arrays needs at least those 192 MiB resident; the tiny GEMM after it
+// needs far less, also in one process (--isolation none), which it only reads
+// if the mark was reset for it. (A sanitizer's quarantine would keep the
+// triad's freed arrays resident; it is turned off for these runs.)
+TEST_F(Cli, EveryCaseRecordsItsOwnPeakHostMemory) {
+  const std::string suite = path("memory-suite.json");
+  {
+    std::ofstream f(suite);
+    f << R"({"format": "chipcert-suite", "format_version": 1, "name": "memory", "version": "1.0",
+      "description": "A 192 MiB triad, then a tiny GEMM.",
+      "defaults": {"repetitions": 2, "min_time_s": 0.005},
+      "cases": [
+        {"workload": "stream_triad", "dtypes": ["fp64"], "shapes": [{"n": 8388608}]},
+        {"workload": "gemm", "dtypes": ["fp32"], "shapes": [{"m": 64, "n": 48, "k": 32}]}]})";
+  }
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string asan_options =
+      std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "quarantine_size_mb=0";
+  constexpr uint64_t kMiB = uint64_t(1) << 20;
+  for (const char* isolation : {"none", "case"}) {
+    const std::string out = path(std::string("memory-") + isolation + ".json");
+    auto r = run_chipcert(
+        {"run", "--suite-file", suite, "--device", "cpu:0", "--isolation", isolation, "-o", out},
+        {asan_options});
+    ASSERT_EQ(r.exit_code, 0) << isolation << "\n" << r.out << r.err;
+    const json doc = json::parse(ct::slurp(out));
+    ASSERT_EQ(doc.at("cases").size(), 2u) << isolation;
+    const json& triad = doc.at("cases").at(0);
+    const json& gemm = doc.at("cases").at(1);
+    ASSERT_EQ(triad.at("workload"), "stream_triad");
+    ASSERT_EQ(triad.at("status"), "passed") << triad.dump(2);
+    ASSERT_EQ(gemm.at("status"), "passed") << gemm.dump(2);
+    const uint64_t triad_rss = triad.at("host_peak_rss_bytes").get<uint64_t>();
+    const uint64_t gemm_rss = gemm.at("host_peak_rss_bytes").get<uint64_t>();
+    EXPECT_GE(triad_rss, 192 * kMiB) << isolation;
+    EXPECT_GT(gemm_rss, 0u) << isolation;
+    EXPECT_LT(gemm_rss + 150 * kMiB, triad_rss) << isolation;
+    auto v = ct::run_command({"/usr/bin/python3", kValidator, kSchema, out});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  }
 }

@@ -405,7 +405,7 @@ Case case_from_json(const json& j, std::string_view src, const std::string& ptr)
   Obj o(j, src, ptr, "a case",
         {"id", "device", "workload", "category", "parameters", "dtype", "status", "reason", "timer",
          "samples", "iterations", "statistics", "rates", "flop", "bytes", "verification", "details",
-         "sensors"});
+         "sensors", "host_peak_rss_bytes"});
   Case c;
   c.id = o.str("id");
   if (c.id.empty()) fail(src, o.ptr("id"), "a non-empty case id", "empty string");
@@ -442,6 +442,7 @@ Case case_from_json(const json& j, std::string_view src, const std::string& ptr)
   }
   c.details = o.object("details");
   if (const json* s = o.optional("sensors")) c.sensors = sensors_from(*s, src, o.ptr("sensors"));
+  if (o.optional("host_peak_rss_bytes")) c.host_peak_rss_bytes = o.u64("host_peak_rss_bytes");
   return c;
 }
 

@@ -170,6 +170,7 @@ json build(const Case& c) {
   if (c.statistics) j["statistics"] = build(*c.statistics);
   if (c.verification) j["verification"] = build(*c.verification);
   if (c.sensors) j["sensors"] = build(*c.sensors);
+  if (c.host_peak_rss_bytes) j["host_peak_rss_bytes"] = *c.host_peak_rss_bytes;
   return j;
 }
 

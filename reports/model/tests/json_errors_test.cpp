@@ -258,6 +258,18 @@ TEST(ParseErrors, BadSensorReadings) {
   EXPECT_EQ(parse_document(j.dump(), "t.json").cases[0].sensors->readings, 5u);
 }
 
+TEST(ParseErrors, BadHostPeakRss) {
+  for (const json& bad : {json(-1), json(1.5), json("1 GiB"), json(nullptr)}) {
+    const Caught e = parse_error_json(with("/cases/0/host_peak_rss_bytes", bad));
+    EXPECT_EQ(e.pointer, "/cases/0/host_peak_rss_bytes") << bad;
+    EXPECT_THAT(e.what, HasSubstr("integer")) << bad;
+  }
+  // Optional: a case without it reads back without it.
+  EXPECT_FALSE(parse_document(without("/cases/0/host_peak_rss_bytes").dump(), "t.json")
+                   .cases[0]
+                   .host_peak_rss_bytes.has_value());
+}
+
 TEST(ParseErrors, NumberOverflowInText) {
   std::string text = full_json().dump(2);
   const auto at = text.find("\"flop\": ");

@@ -111,6 +111,7 @@ Document full_document() {
                                .power_w = SensorRange{212.5, 231.0, 240.25},
                                .temperature_c = SensorRange{-4.5, 41.0, 44.0},
                                .clock_mhz = std::nullopt};
+  gemm.host_peak_rss_bytes = 1610612736;
 
   Case stream;
   stream.id = "stream/triad/fp64@cpu:0";

@@ -195,7 +195,7 @@ void case_table(std::ostream& o, const results::Host& host, const results::Devic
                 const std::optional<Measured>& bandwidth) {
   o << "<h3>Cases</h3>\n<table class=\"cases\" id=\"cases-" << slug(d.id) << "\">\n"
     << "<tr><th>Case</th><th>Status</th><th>Median</th><th>CV</th><th>Rate</th><th>Samples</th>"
-       "<th>Timer</th><th>Verification</th><th>Reason</th></tr>\n";
+       "<th>Host memory</th><th>Timer</th><th>Verification</th><th>Reason</th></tr>\n";
   for (const auto* c : cases) {
     const std::string st = results::to_string(c->status);
     o << "<tr><td class=\"mono\">" << esc(c->id.substr(0, c->id.rfind('@')))
@@ -210,7 +210,9 @@ void case_table(std::ostream& o, const results::Host& host, const results::Devic
                                  ? headline_rate(*c) + of_theoretical(host, d, *c, bandwidth)
                                  : "";
     o << "<td class=\"num\">" << (rate.empty() ? "-" : esc(rate)) << "</td><td class=\"num\">"
-      << c->samples.size() << "</td><td>" << esc(c->timer.empty() ? "-" : c->timer) << "</td><td>"
+      << c->samples.size() << "</td><td class=\"num\">"
+      << (c->host_peak_rss_bytes ? si(static_cast<double>(*c->host_peak_rss_bytes), "B") : "-")
+      << "</td><td>" << esc(c->timer.empty() ? "-" : c->timer) << "</td><td>"
       << esc(verification_text(*c)) << "</td><td>" << esc(c->reason) << "</td></tr>\n";
   }
   o << "</table>\n";

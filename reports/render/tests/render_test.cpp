@@ -266,6 +266,17 @@ TEST(Html, LatencyAndLossOnlyWhereTheDataIs) {
   EXPECT_NE(html.find("loss from 2.3000 to 0.5800"), std::string::npos);
 }
 
+TEST(Html, HostMemoryPerCaseWhereMeasured) {
+  // rich.json gives the conv2d case 187,695,104 bytes; no other case has the field.
+  const std::string html = render(Format::Html, rich());
+  const size_t row = html.find(">conv2d/n8_c64_h56_k64_r3/fp32</td>");
+  ASSERT_NE(row, std::string::npos);
+  const std::string cells = html.substr(row, html.find("</tr>", row) - row);
+  EXPECT_NE(cells.find("<td class=\"num\">188 MB</td>"), std::string::npos) << cells;
+  EXPECT_EQ(count(html, ">188 MB<"), 1u);
+  EXPECT_NE(html.find("<th>Host memory</th>"), std::string::npos);
+}
+
 TEST(Html, VerdictAndNoticeShown) {
   const std::string html = render(Format::Html, rich(), certified());
   EXPECT_NE(html.find("class=\"notice\""), std::string::npos);

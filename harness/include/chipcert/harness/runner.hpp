@@ -53,7 +53,9 @@ class RunObserver {
   virtual void case_finished(size_t index, size_t total, const results::Case& row) = 0;
 };
 
-/// Run one case on an already-open device (exposed for tests).
+/// Run one case on an already-open device (exposed for tests). The row also
+/// carries the process's resident-set high-water mark over the case
+/// (host_memory.hpp), where it can be measured.
 results::Case run_case(const PlannedCase& pc, workloads::Device* dev, const RunOptions& options,
                        const PhaseCallback& phase = {});
 

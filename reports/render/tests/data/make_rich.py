@@ -34,12 +34,14 @@ def stats(v):
 
 
 def case(workload, label, dtype, device, category, samples, flop=0.0, nbytes=0.0, items=0.0,
-         status="passed", reason="", details=None, params=None):
+         status="passed", reason="", details=None, params=None, host_peak_rss_bytes=None):
     c = {"id": f"{workload}/{label}/{dtype}@{device}", "device": device, "workload": workload,
          "category": category, "parameters": params or {}, "dtype": dtype, "status": status,
          "reason": reason, "timer": "device" if samples else "", "samples": samples,
          "iterations": 10 if samples else 0, "rates": {}, "flop": flop, "bytes": nbytes,
          "details": details or {}}
+    if host_peak_rss_bytes is not None:
+        c["host_peak_rss_bytes"] = host_peak_rss_bytes
     if samples:
         st = stats(samples)
         c["statistics"] = st
@@ -61,7 +63,8 @@ extra = [
     case("peak", "fma", "fp32", dev, "micro", [1.0e-3, 1.01e-3, 0.99e-3], flop=4.0e8),
     case("peak", "fma", "fp16", dev, "micro", [0.6e-3, 0.61e-3, 0.59e-3], flop=4.0e8),
     case("conv2d", "n8_c64_h56_k64_r3", "fp32", dev, "kernel", [2.0e-3, 2.1e-3, 2.05e-3],
-         flop=2 * 8 * 64 * 56 * 56 * 64 * 9, nbytes=4 * (8 * 64 * 56 * 56 * 2 + 64 * 64 * 9)),
+         flop=2 * 8 * 64 * 56 * 56 * 64 * 9, nbytes=4 * (8 * 64 * 56 * 56 * 2 + 64 * 64 * 9),
+         host_peak_rss_bytes=187695104),
     case("attention", "b4_h8_s512_d64_causal", "fp16", dev, "kernel", [1.5e-3, 1.6e-3, 1.55e-3],
          flop=2 * 2 * 4 * 8 * 512 * 512 * 64 / 2, nbytes=2 * 4 * 4 * 8 * 512 * 64),
     case("transformer_inference", "single_stream_s128", "fp32", dev, "inference",

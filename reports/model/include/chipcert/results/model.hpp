@@ -188,6 +188,9 @@ struct Case {
   std::optional<Verification> verification;
   nlohmann::json details = nlohmann::json::object();  ///< driver notes, e.g. chosen ISA
   std::optional<SensorSummary> sensors;               ///< absent when the driver has no sensors
+  /// The host process's resident-set high-water mark over the case (setup to
+  /// the last check), bytes; absent where it could not be measured.
+  std::optional<uint64_t> host_peak_rss_bytes;
 
   friend bool operator==(const Case&, const Case&) = default;
 };
