@@ -31,6 +31,7 @@
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/random.hpp"
 #include "chipcert/workloads/reference.hpp"
+#include "chipcert/workloads/verify.hpp"
 
 namespace chipcert::workloads {
 namespace {
@@ -133,12 +134,7 @@ class AttentionInstance final : public OpInstance {
   void compute_reference() {
     const int64_t total = p_.batch * p_.heads * p_.seq_q;
     const double row_cost = 2.0 * static_cast<double>(p_.seq_kv * p_.head_dim);
-    int64_t checks = total;
-    if (row_cost * static_cast<double>(total) > kAttentionFullCheckLimit)
-      checks = std::max<int64_t>(2, static_cast<int64_t>(kAttentionFullCheckLimit / row_cost));
-    checks = std::min(checks, total);
-    for (int64_t i = 0; i < checks; ++i)
-      rows_.push_back(checks == 1 ? 0 : i * (total - 1) / (checks - 1));
+    rows_ = evenly_spaced(total, affordable_checks(total, row_cost, kAttentionFullCheckLimit));
     const auto n = static_cast<size_t>(total * p_.head_dim);
     ref_.assign(n, 0.0);
     weighted_.assign(n, 0.0);

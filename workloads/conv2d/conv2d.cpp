@@ -18,6 +18,7 @@
 #include "../src/op_instance.hpp"
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/reference.hpp"
+#include "chipcert/workloads/verify.hpp"
 
 namespace chipcert::workloads {
 namespace {
@@ -153,12 +154,7 @@ class Conv2dInstance final : public OpInstance {
                                             : ((k * cg + c) * p_.r + r) * p_.s + s)];
     const int64_t nplanes = p_.n * p_.k;
     const double plane_cost = static_cast<double>(P_ * Q_ * cg * p_.r * p_.s);
-    int64_t checks = nplanes;
-    if (plane_cost * static_cast<double>(nplanes) > kConvFullCheckLimit)
-      checks = std::max<int64_t>(2, static_cast<int64_t>(kConvFullCheckLimit / plane_cost));
-    checks = std::min(checks, nplanes);
-    for (int64_t i = 0; i < checks; ++i)
-      planes_.push_back(checks == 1 ? 0 : i * (nplanes - 1) / (checks - 1));
+    planes_ = evenly_spaced(nplanes, affordable_checks(nplanes, plane_cost, kConvFullCheckLimit));
     ref_.assign(static_cast<size_t>(nplanes * P_ * Q_), 0.0);
     abs_.assign(ref_.size(), 0.0);
     reference::conv2d_f64(p_, x, w, ref_, abs_, planes_);

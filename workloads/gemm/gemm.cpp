@@ -20,6 +20,7 @@
 #include "../src/op_instance.hpp"
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/reference.hpp"
+#include "chipcert/workloads/verify.hpp"
 
 namespace chipcert::workloads {
 namespace {
@@ -135,20 +136,11 @@ class GemmInstance final : public OpInstance {
   void compute_reference() {
     const double mnk =
         static_cast<double>(s_.m) * static_cast<double>(s_.n) * static_cast<double>(s_.k);
-    std::vector<int64_t> batches;
-    if (mnk * static_cast<double>(s_.batch) <= kGemmFullCheckLimit || s_.batch <= kSampledBatches) {
-      for (int64_t b = 0; b < s_.batch; ++b) batches.push_back(b);
-    } else {
-      for (int64_t b = 0; b < kSampledBatches; ++b)
-        batches.push_back(b * (s_.batch - 1) / (kSampledBatches - 1));
-    }
-    std::vector<int64_t> rows;
-    if (mnk * static_cast<double>(batches.size()) <= kGemmFullCheckLimit || s_.m <= kSampledRows) {
-      for (int64_t i = 0; i < s_.m; ++i) rows.push_back(i);
-    } else {
-      for (int64_t r = 0; r < kSampledRows; ++r)
-        rows.push_back(r * (s_.m - 1) / (kSampledRows - 1));
-    }
+    const auto fits = [&](double nbatches) { return mnk * nbatches <= kGemmFullCheckLimit; };
+    const std::vector<int64_t> batches =
+        evenly_spaced(s_.batch, fits(static_cast<double>(s_.batch)) ? s_.batch : kSampledBatches);
+    const std::vector<int64_t> rows =
+        evenly_spaced(s_.m, fits(static_cast<double>(batches.size())) ? s_.m : kSampledRows);
     const auto nrows = static_cast<int64_t>(rows.size());
     col_norm_.assign(batches.size() * static_cast<size_t>(s_.n), 0.0);
     for (size_t slot = 0; slot < batches.size(); ++slot) {

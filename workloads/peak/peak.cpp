@@ -26,6 +26,7 @@
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/random.hpp"
 #include "chipcert/workloads/reference.hpp"
+#include "chipcert/workloads/verify.hpp"
 
 namespace chipcert::workloads {
 namespace {
@@ -70,24 +71,21 @@ class PeakInstance final : public OpInstance {
     const auto& x = init(x_).values;
     const PeakConstants k = constants_for(dtype_);
     const auto T = static_cast<double>(iterations_);
-    size_t checks = static_cast<size_t>(n_);
-    if (static_cast<double>(n_) * T > kCheckBudget)
-      checks = static_cast<size_t>(std::max(2.0, std::floor(kCheckBudget / T)));
-    std::vector<size_t> idx(checks);
-    for (size_t c = 0; c < checks; ++c)
-      idx[c] = checks == 1 ? 0 : c * static_cast<size_t>(n_ - 1) / (checks - 1);
+    const std::vector<int64_t> idx = evenly_spaced(n_, affordable_checks(n_, T, kCheckBudget));
+    const size_t checks = idx.size();
     std::vector<double> expected(checks), actual(checks), bounds(checks);
     reference::parallel_for(
         static_cast<int64_t>(checks), static_cast<double>(checks) * T, [&](int64_t c) {
-          const size_t i = idx[static_cast<size_t>(c)];
+          const auto i = static_cast<size_t>(idx[static_cast<size_t>(c)]);
           expected[static_cast<size_t>(c)] =
               reference::peak_element(dtype_, x[i], iterations_, k.alpha, k.beta);
         });
     const double u = unit_roundoff(acc_) + (dtype_ == CC_DTYPE_TF32 ? unit_roundoff(dtype_) : 0);
     std::ostringstream rule;
     for (size_t c = 0; c < checks; ++c) {
-      const double xi = std::fabs(x[idx[c]]);
-      actual[c] = y[idx[c]];
+      const auto i = static_cast<size_t>(idx[c]);
+      const double xi = std::fabs(x[i]);
+      actual[c] = y[i];
       if (acc_ == CC_DTYPE_I32) {
         bounds[c] = 0;
       } else if (dtype_ == CC_DTYPE_F16 || dtype_ == CC_DTYPE_BF16) {

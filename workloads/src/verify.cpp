@@ -119,6 +119,19 @@ VerifyResult compare_exact_bytes(std::span<const std::byte> expected,
   return r;
 }
 
+int64_t affordable_checks(int64_t n, double cost, double limit) {
+  if (cost * static_cast<double>(n) <= limit) return n;
+  return std::min(n, std::max<int64_t>(2, static_cast<int64_t>(limit / cost)));
+}
+
+std::vector<int64_t> evenly_spaced(int64_t n, int64_t count) {
+  count = std::min(count, n);
+  std::vector<int64_t> idx;
+  idx.reserve(static_cast<size_t>(std::max<int64_t>(count, 0)));
+  for (int64_t i = 0; i < count; ++i) idx.push_back(count == 1 ? 0 : i * (n - 1) / (count - 1));
+  return idx;
+}
+
 VerifyResult merge(std::vector<VerifyResult> parts) {
   if (parts.empty()) return {};
   if (parts.size() == 1) return std::move(parts.front());

@@ -113,3 +113,28 @@ TEST(Verify, NormwiseBoundScalesWithLargestReferenceElement) {
   EXPECT_EQ(bad.first_mismatches.front().index, 1u);
   EXPECT_NE(bad.tolerance.find("dW: |x-ref| <= 64*sqrt(L)"), std::string::npos) << bad.tolerance;
 }
+
+TEST(Verify, EvenlySpacedCoversFirstAndLast) {
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(cw::evenly_spaced(10, 4), (V{0, 3, 6, 9}));
+  EXPECT_EQ(cw::evenly_spaced(5, 5), (V{0, 1, 2, 3, 4}));
+  EXPECT_EQ(cw::evenly_spaced(3, 64), (V{0, 1, 2}));  // never past the end, never twice
+  EXPECT_EQ(cw::evenly_spaced(7, 1), (V{0}));
+  EXPECT_EQ(cw::evenly_spaced(1, 2), (V{0}));
+  EXPECT_TRUE(cw::evenly_spaced(0, 4).empty());
+  EXPECT_TRUE(cw::evenly_spaced(9, 0).empty());
+  // Large n: no overflow in i * (n - 1), strictly increasing.
+  const V big = cw::evenly_spaced(int64_t{1} << 40, 1000);
+  ASSERT_EQ(big.size(), 1000u);
+  EXPECT_EQ(big.back(), (int64_t{1} << 40) - 1);
+  for (size_t i = 1; i < big.size(); ++i) EXPECT_LT(big[i - 1], big[i]);
+}
+
+TEST(Verify, AffordableChecksUnderACostLimit) {
+  EXPECT_EQ(cw::affordable_checks(100, 10.0, 1000.0), 100);  // fits exactly
+  EXPECT_EQ(cw::affordable_checks(100, 10.0, 999.0), 99);    // as many as fit
+  EXPECT_EQ(cw::affordable_checks(100, 1e9, 1000.0), 2);     // at least first and last
+  EXPECT_EQ(cw::affordable_checks(1, 1e9, 1000.0), 1);       // never more than there are
+  EXPECT_EQ(cw::affordable_checks(0, 1e9, 1000.0), 0);
+  EXPECT_EQ(cw::affordable_checks(50, 0.0, 0.0), 50);  // free to check: all
+}

@@ -65,4 +65,15 @@ VerifyResult compare_exact_bytes(std::span<const std::byte> expected,
 /// Merge several outputs' results (for workloads with more than one output).
 VerifyResult merge(std::vector<VerifyResult> parts);
 
+/// How many of `n` items (rows, planes, elements), each costing `cost` to
+/// recompute on the host, a reference check covers under `limit`: all of
+/// them when they fit, otherwise as many as fit but at least 2 (so the first
+/// and the last are always checked), never more than n.
+int64_t affordable_checks(int64_t n, double cost, double limit);
+
+/// `count` indices spread evenly over [0, n), the first and the last among
+/// them: i * (n - 1) / (count - 1). Every index when count >= n; {0} when
+/// count is 1; none when n or count is 0.
+std::vector<int64_t> evenly_spaced(int64_t n, int64_t count);
+
 }  // namespace chipcert::workloads
