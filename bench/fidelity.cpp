@@ -63,6 +63,7 @@
 
 #include "chipcert/cpu_driver.h"
 #include "chipcert/harness/clock.hpp"
+#include "chipcert/results/statistics.hpp"
 #include "chipcert/workloads/device.hpp"
 #include "chipcert/workloads/dtype.hpp"
 #include "chipcert/workloads/workload.hpp"
@@ -100,7 +101,7 @@ Isa detect_isa() {
 constexpr int kChains = 12;  // independent FMA chains: covers 4-cycle latency x 2 pipes
 constexpr int64_t kFmaIters = 20'000'000;  // per thread
 
-__attribute__((target("avx512f"))) double fma_loop_avx512() {
+__attribute__((target("avx512f"))) float fma_loop_avx512() {
   __m512 acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(float(c));
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
@@ -113,10 +114,10 @@ __attribute__((target("avx512f"))) double fma_loop_avx512() {
     _mm512_store_ps(out, acc[c]);
     for (float f : out) sum += f;
   }
-  return double(sum) * 0 + double(kFmaIters) * kChains * 16 * 2;  // FLOP done
+  return sum;  // kept live by the caller; FmaReference::flop() counts the work
 }
 
-__attribute__((target("avx2,fma"))) double fma_loop_avx2() {
+__attribute__((target("avx2,fma"))) float fma_loop_avx2() {
   __m256 acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_ps(float(c));
   const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
@@ -128,7 +129,7 @@ __attribute__((target("avx2,fma"))) double fma_loop_avx2() {
     _mm256_store_ps(out, acc[c]);
     for (float f : out) sum += f;
   }
-  return double(sum) * 0 + double(kFmaIters) * kChains * 8 * 2;
+  return sum;
 }
 
 /// One run of the intrinsics FMA loop on `threads` threads; flop() is
@@ -143,14 +144,14 @@ class FmaReference {
     return double(threads_) * double(kFmaIters) * kChains * lanes * 2;
   }
   double time_once() const {
-    double flop = 0;
+    double sum = 0;
     const double t0 = now();
-#pragma omp parallel num_threads(threads_) reduction(+ : flop)
-    flop += isa_.fp32_flop_per_cycle >= 64   ? fma_loop_avx512()
-            : isa_.fp32_flop_per_cycle >= 32 ? fma_loop_avx2()
-                                             : 0.0;
+#pragma omp parallel num_threads(threads_) reduction(+ : sum)
+    sum += isa_.fp32_flop_per_cycle >= 64   ? fma_loop_avx512()
+           : isa_.fp32_flop_per_cycle >= 32 ? fma_loop_avx2()
+                                            : 0.0f;
     const double t = now() - t0;
-    volatile double sink = flop;  // the loops' results are used
+    volatile double sink = sum;  // the loops' results are used
     (void)sink;
     return t;
   }
@@ -276,12 +277,20 @@ struct Timed {
   double best_rate() const {
     return amount / *std::min_element(seconds.begin(), seconds.end()) / 1e9;
   }
-  double median_rate() const {
-    std::vector<double> s = seconds;
-    std::nth_element(s.begin(), s.begin() + std::ptrdiff_t(s.size() / 2), s.end());
-    return amount / s[s.size() / 2] / 1e9;
-  }
+  /// At the median time (results::quantile, as the reports' medians).
+  double median_rate() const { return amount / chipcert::results::quantile(seconds, 0.5) / 1e9; }
 };
+
+/// Timed launches of `source` (anything with time_once()), `amount` of work each.
+template <class Source>
+Timed timing(Source& source, double amount) {
+  return Timed{[&source] { return source.time_once(); }, amount, {}, ""};
+}
+
+/// An entry that is never launched, and why.
+Timed not_timed(std::string why) {
+  return Timed{{}, 0, {}, std::move(why)};
+}
 
 /// One untimed warm-up round, then `rounds` timed rounds, each launching
 /// every entry once in turn (A B C A B C ...). A shared host's speed drifts:
@@ -309,8 +318,7 @@ double paired_ratio(const Timed& x, const Timed& ref) {
   if (n == 0 || !x.ok() || !ref.ok()) return 0;
   std::vector<double> r(n);
   for (size_t i = 0; i < n; ++i) r[i] = (x.amount / x.seconds[i]) / (ref.amount / ref.seconds[i]);
-  std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(n / 2), r.end());
-  return r[n / 2];
+  return chipcert::results::quantile(r, 0.5);
 }
 
 /// The naive GEMM reference, for shape sanity only (never timed): the CPU
@@ -392,8 +400,7 @@ void print_rate(const char* what, const ChipcertCase& c, const Timed& t, double 
 }
 
 Timed timed(ChipcertCase& c, bool bytes) {
-  if (!c.ok()) return Timed{{}, 0, {}, c.why()};
-  return Timed{[&c] { return c.time_once(); }, bytes ? c.work().bytes : c.work().flop, {}, ""};
+  return c.ok() ? timing(c, bytes ? c.work().bytes : c.work().flop) : not_timed(c.why());
 }
 
 }  // namespace
@@ -460,7 +467,7 @@ int main(int argc, char** argv) {
       const FmaReference fma_ref(int(cores), isa);
       ChipcertCase peak(dev, "peak", CC_DTYPE_F32, {{"n", 1 << 20}, {"iterations", 4096}});
       note_failure(peak);
-      Timed ref{[&fma_ref] { return fma_ref.time_once(); }, fma_ref.flop(), {}, ""};
+      Timed ref = timing(fma_ref, fma_ref.flop());
       Timed t = timed(peak, false);
       time_interleaved({&ref, &t}, reps);
       const double fma = ref.best_rate();
@@ -485,8 +492,7 @@ int main(int argc, char** argv) {
         ChipcertCase peak(dev, "peak", dt, {{"n", 1 << 20}, {"iterations", 4096}});
         note_failure(c);
         note_failure(peak);
-        Timed ref_t = ref.ok() ? Timed{[&ref] { return ref.time_once(); }, ref.flop(), {}, ""}
-                               : Timed{{}, 0, {}, ref.impl()};
+        Timed ref_t = ref.ok() ? timing(ref, ref.flop()) : not_timed(ref.impl());
         Timed t = timed(c, false), peak_t = timed(peak, false);
         time_interleaved({&ref_t, &t, &peak_t}, reps);
         std::printf("  %-30s %9.1f GFLOP/s  [%s]\n", "oneDNN matmul, direct (ref.)",
@@ -535,11 +541,8 @@ int main(int argc, char** argv) {
       if (avx512) streaming.emplace(int(cores), kTriad, true);
       ChipcertCase triad(dev, "stream_triad", CC_DTYPE_F64, {{"n", kTriad}});
       note_failure(triad);
-      Timed plain_t{[&plain] { return plain.time_once(); }, plain.bytes(), {}, ""};
-      Timed nt_t =
-          streaming
-              ? Timed{[&streaming] { return streaming->time_once(); }, streaming->bytes(), {}, ""}
-              : Timed{{}, 0, {}, "no AVX-512"};
+      Timed plain_t = timing(plain, plain.bytes());
+      Timed nt_t = streaming ? timing(*streaming, streaming->bytes()) : not_timed("no AVX-512");
       Timed t = timed(triad, true);
       std::vector<Timed*> entries{&plain_t, &t};
       if (streaming) entries.push_back(&nt_t);
@@ -601,8 +604,7 @@ int main(int argc, char** argv) {
       Timed t = timed(triad, true);
       std::optional<OmpTriad> host;
       if (info.kind == CC_DEVICE_CPU && avx512) host.emplace(int(cores), kTriad, true);
-      Timed host_t = host ? Timed{[&host] { return host->time_once(); }, host->bytes(), {}, ""}
-                          : Timed{{}, 0, {}, "not the host CPU"};
+      Timed host_t = host ? timing(*host, host->bytes()) : not_timed("not the host CPU");
       std::vector<Timed*> entries{&t};
       if (host) entries.push_back(&host_t);
       time_interleaved(entries, reps);
