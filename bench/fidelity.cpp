@@ -6,8 +6,10 @@
 //
 // For the CPU device (the built-in CPU driver, through the same workloads
 // and Device wrapper `chipcert run` uses):
-//  - core clock under load: harness::measure_clock_under_load_mhz, the
-//    figure `chipcert run` records in every results document;
+//  - core clock under load: harness::measure_clock_under_load, the figure
+//    `chipcert run` records in every results document, with its imul-chain
+//    cross-check, the bounds the CPU states and whether it is trusted;
+//  - every execution unit's probe (harness::measure_cpu_peak_rates);
 //  - theoretical fp32 peak = clock x cores x FLOP/cycle/core, where
 //    FLOP/cycle is harness::measure_cpu_peak_rates's, as `chipcert run`
 //    records it (an FMA probe against the add chain, taken as one of the two
@@ -439,7 +441,12 @@ int main(int argc, char** argv) {
     cpu->device_info(0, &info);
     cores = std::max(1u, info.compute_units);
     const Isa isa = detect_isa();
-    const double ghz = chipcert::harness::measure_clock_under_load_mhz(cores, 5).value_or(0) / 1000;
+    const auto reading = chipcert::harness::measure_clock_under_load(cores, 5);
+    const double ghz = reading ? reading->add_mhz / 1000 : 0;
+    chipcert::results::Host clock_host;
+    clock_host.clock_bounds_mhz =
+        chipcert::harness::clock_bounds(chipcert::harness::read_stated_clock());
+    if (reading) chipcert::harness::record_clock_reading(clock_host, *reading);
     // The per-cycle figures `chipcert run` records (host.peak_ops_per_cycle_per_core),
     // so the bench's theoretical peaks are the reports' own; the ISA's
     // assumption only where the probe cannot run.
@@ -455,8 +462,28 @@ int main(int argc, char** argv) {
     const double peak_int8 = ghz * cores * per_cycle("int8", isa.vnni ? 4 * fp32_per_cycle : 0);
     const double peak64 = ghz * cores * per_cycle("fp64", fp32_per_cycle / 2);
     std::printf("CPU device: %s, %u cores\n", info.name, cores);
-    std::printf("  clock under load               %9.3f GHz (dependent adds, all cores at once)\n",
-                ghz);
+    std::printf(
+        "  clock under load               %9.3f GHz (dependent reg-reg adds, all cores at once)\n",
+        ghz);
+    if (reading)
+      std::printf("  imul chain x 3 (cross-check)   %9.3f GHz = %.3f x the add chain\n",
+                  reading->imul_mhz / 1000, reading->imul_mhz / reading->add_mhz);
+    std::printf("  clock bounds the CPU states    %.0f-%.0f MHz (%s)\n",
+                clock_host.clock_bounds_mhz->min_mhz, clock_host.clock_bounds_mhz->max_mhz,
+                clock_host.clock_bounds_mhz->basis.c_str());
+    if (!clock_host.clock_untrusted.empty())
+      std::printf("  CLOCK UNTRUSTED: %s; the \"x theoretical\" figures below mean nothing\n",
+                  clock_host.clock_untrusted.c_str());
+    if (rates)
+      for (const auto& u : rates->units)
+        std::printf(
+            "  unit %-18s %6.1f ops/cycle/core, probe %6.1f = %6.1f G/s at this clock"
+            " (%s)\n",
+            u.name.c_str(), u.ops_per_cycle, u.measured_ops_per_cycle,
+            u.measured_ops_per_cycle * ghz * cores, u.basis.c_str());
+    std::printf("  AMX: %s\n", chipcert::harness::amx_unavailable_reason().empty()
+                                   ? "probed"
+                                   : chipcert::harness::amx_unavailable_reason().c_str());
     std::printf(
         "  theoretical fp32 peak          %9.1f GFLOP/s = %.3f GHz x %u x %.0f FLOP/cycle (%s)\n",
         peak32, ghz, cores, fp32_per_cycle,
@@ -559,8 +586,11 @@ int main(int argc, char** argv) {
     }
     // The ratios above rest on one clock reading taken at the start; on a
     // shared host that moment can be unrepresentative, so read it again.
-    const double ghz_end =
-        chipcert::harness::measure_clock_under_load_mhz(cores, 5).value_or(0) / 1000;
+    const auto reading_end = chipcert::harness::measure_clock_under_load(cores, 5);
+    const double ghz_end = reading_end ? reading_end->add_mhz / 1000 : 0;
+    if (reading_end)
+      std::printf("  imul chain x 3 at the end      %9.3f GHz = %.3f x the add chain\n",
+                  reading_end->imul_mhz / 1000, reading_end->imul_mhz / reading_end->add_mhz);
     std::printf("  clock under load, at the end   %9.3f GHz (%+.1f %% from the start)%s\n", ghz_end,
                 ghz > 0 ? 100 * (ghz_end / ghz - 1) : 0.0,
                 ghz > 0 && std::abs(ghz_end / ghz - 1) > 0.03

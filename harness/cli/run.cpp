@@ -137,23 +137,13 @@ void warn_driver_problems(const Prepared& p, bool quiet) {
     std::cerr << "chipcert: warning: driver not used: " << pr.source << ": " << pr.reason << "\n";
 }
 
-/// Adds one clock-under-load reading to the host; the recorded clock is the
-/// highest reading (see results::Host).
-void read_clock(results::Host& host) {
-  const auto mhz =
-      harness::measure_clock_under_load_mhz(static_cast<unsigned>(std::max(1, host.cores)));
-  if (!mhz) return;
-  host.clock_under_load_readings_mhz.push_back(*mhz);
-  host.clock_under_load_mhz = std::max(host.clock_under_load_mhz.value_or(0), *mhz);
-}
-
 int finish(Prepared& p, Progress& progress, size_t planned, const harness::StopFlag& stop,
            bool quiet) {
   const bool complete = !stop.load();
   if (complete) {
     // Read again now the cores are idle: one reading taken while a shared
     // host stole time would otherwise set the clock the figures are read at.
-    read_clock(p.doc.host);
+    harness::read_clock(p.doc.host);
     p.doc.finished_at = harness::utc_now_rfc3339();
   }
   harness::write_file_atomic(p.output, results::dump_document(p.doc));
@@ -244,11 +234,12 @@ int run_local(const GlobalOptions& g, const RunArgs& a, SignalWatcher& watcher,
   // The clock the CPU ran at under an all-core load, measured before the
   // cases and again after them (finish), and what the CPU retires per cycle:
   // together the theoretical peak the CPU figures are read against.
-  read_clock(doc.host);
+  harness::read_clock(doc.host);
   if (auto rates =
           harness::measure_cpu_peak_rates(static_cast<unsigned>(std::max(1, doc.host.cores)))) {
     doc.host.peak_ops_per_cycle_per_core = std::move(rates->ops_per_cycle);
     doc.host.peak_basis = std::move(rates->basis);
+    doc.host.execution_units = std::move(rates->units);
   }
   for (const auto* d : p.selected) doc.devices.push_back(d->info);
   doc.driver_problems = p.drivers.problems;

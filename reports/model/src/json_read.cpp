@@ -172,11 +172,59 @@ Cache cache_from(const json& j, std::string_view src, const std::string& ptr) {
   return c;
 }
 
+bool is_dtype_name(const std::string& d) {
+  return d == "fp64" || d == "fp32" || d == "bf16" || d == "fp16" || d == "tf32" || d == "int8";
+}
+
+ClockBounds clock_bounds_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "clock bounds", {"min_mhz", "max_mhz", "basis"});
+  ClockBounds b{o.num("min_mhz"), o.num("max_mhz"), o.str("basis")};
+  if (!(b.max_mhz > b.min_mhz))
+    fail(src, o.ptr("max_mhz"), "a bound above min_mhz (" + json(b.min_mhz).dump() + ")",
+         json(b.max_mhz).dump());
+  return b;
+}
+
+ExecutionUnit unit_from(const json& j, std::string_view src, const std::string& ptr) {
+  Obj o(j, src, ptr, "an execution unit",
+        {"name", "dtype", "ops_per_cycle", "measured_ops_per_cycle", "basis"});
+  ExecutionUnit u;
+  u.name = o.str("name");
+  if (u.name.empty()) fail(src, o.ptr("name"), "a unit name", "an empty string");
+  u.dtype = o.str("dtype");
+  if (!is_dtype_name(u.dtype) || u.dtype == "tf32")
+    fail(src, o.ptr("dtype"), "a dtype: fp64, fp32, fp16, bf16 or int8",
+         detail::quote_short(u.dtype));
+  u.ops_per_cycle = o.num("ops_per_cycle");
+  if (u.ops_per_cycle <= 0)
+    fail(src, o.ptr("ops_per_cycle"), "ops per cycle above 0", json(u.ops_per_cycle).dump());
+  u.measured_ops_per_cycle = o.num("measured_ops_per_cycle");
+  u.basis = o.str("basis");
+  return u;
+}
+
 Host host_from(const json& j, std::string_view src, const std::string& ptr) {
   Obj o(j, src, ptr, "a host",
-        {"cpu_vendor", "cpu_model", "packages", "cores", "pus", "numa_nodes", "memory_bytes",
-         "caches", "os", "kernel", "arch", "hostname", "clock_under_load_mhz",
-         "clock_under_load_readings_mhz", "peak_ops_per_cycle_per_core", "peak_basis"});
+        {"cpu_vendor",
+         "cpu_model",
+         "packages",
+         "cores",
+         "pus",
+         "numa_nodes",
+         "memory_bytes",
+         "caches",
+         "os",
+         "kernel",
+         "arch",
+         "hostname",
+         "clock_under_load_mhz",
+         "clock_under_load_readings_mhz",
+         "clock_cross_check_readings_mhz",
+         "clock_bounds_mhz",
+         "clock_untrusted",
+         "peak_ops_per_cycle_per_core",
+         "peak_basis",
+         "execution_units"});
   Host h;
   h.cpu_vendor = o.str("cpu_vendor");
   h.cpu_model = o.str("cpu_model");
@@ -216,12 +264,32 @@ Host host_from(const json& j, std::string_view src, const std::string& ptr) {
              h.clock_under_load_mhz ? json(*h.clock_under_load_mhz).dump() : "nothing");
     }
   }
+  if (o.optional("clock_cross_check_readings_mhz")) {
+    const json& readings = o.array("clock_cross_check_readings_mhz");
+    for (std::size_t i = 0; i < readings.size(); ++i)
+      h.clock_cross_check_readings_mhz.push_back(
+          read_mhz(readings[i], child(o.ptr("clock_cross_check_readings_mhz"), i)));
+  }
+  if (const json* v = o.optional("clock_bounds_mhz"))
+    h.clock_bounds_mhz = clock_bounds_from(*v, src, o.ptr("clock_bounds_mhz"));
+  if (o.optional("clock_untrusted")) h.clock_untrusted = o.str("clock_untrusted");
+  // Whether the clock is believed follows from the readings and the bounds;
+  // a document saying otherwise was edited or written by something else.
+  // Documents from before the cross-check carry neither field: they still
+  // read, and no theoretical peak is computed from their clock.
+  const bool checked = !h.clock_cross_check_readings_mhz.empty() || !h.clock_untrusted.empty();
+  if (const std::string reason = clock_untrusted_reason(h);
+      checked && reason.empty() != h.clock_untrusted.empty())
+    fail(src, o.ptr("clock_untrusted"),
+         reason.empty() ? std::string("nothing: the readings and bounds give no reason to doubt "
+                                      "the clock")
+                        : "the reason the readings give: " + reason,
+         h.clock_untrusted.empty() ? "nothing" : detail::quote_short(h.clock_untrusted));
   if (o.optional("peak_ops_per_cycle_per_core")) {
     const json& rates = o.object("peak_ops_per_cycle_per_core");
     const std::string at = o.ptr("peak_ops_per_cycle_per_core");
     for (const auto& [dtype, v] : rates.items()) {
-      if (dtype != "fp64" && dtype != "fp32" && dtype != "bf16" && dtype != "fp16" &&
-          dtype != "tf32" && dtype != "int8")
+      if (!is_dtype_name(dtype))
         fail(src, child(at, dtype), "a dtype: fp64, fp32, tf32, fp16, bf16 or int8",
              "\"" + dtype + "\"");
       const double ops = read_double(v, src, child(at, dtype));
@@ -231,6 +299,26 @@ Host host_from(const json& j, std::string_view src, const std::string& ptr) {
     h.peak_basis = o.str("peak_basis");
   } else if (o.optional("peak_basis")) {
     fail(src, o.ptr("peak_ops_per_cycle_per_core"), "an object beside peak_basis", "nothing");
+  }
+  if (o.optional("execution_units")) {
+    const json& units = o.array("execution_units");
+    for (std::size_t i = 0; i < units.size(); ++i)
+      h.execution_units.push_back(unit_from(units[i], src, child(o.ptr("execution_units"), i)));
+    // The per-dtype peak is the fastest unit of that dtype, nothing else.
+    const std::string at = o.ptr("peak_ops_per_cycle_per_core");
+    for (const auto& u : h.execution_units) {
+      const ExecutionUnit* best = fastest_unit(h, u.dtype);
+      const auto it = h.peak_ops_per_cycle_per_core.find(u.dtype);
+      if (it == h.peak_ops_per_cycle_per_core.end() || it->second != best->ops_per_cycle)
+        fail(src, child(at, u.dtype),
+             "the fastest " + u.dtype + " execution unit's figure (" + best->name + ", " +
+                 json(best->ops_per_cycle).dump() + ")",
+             it == h.peak_ops_per_cycle_per_core.end() ? "nothing" : json(it->second).dump());
+    }
+    for (const auto& [dtype, ops] : h.peak_ops_per_cycle_per_core)
+      if (!fastest_unit(h, dtype))
+        fail(src, o.ptr("execution_units"), "a " + dtype + " unit behind " + child(at, dtype),
+             "none");
   }
   return h;
 }

@@ -81,9 +81,26 @@ json build(const Host& h) {
   if (h.clock_under_load_mhz) j["clock_under_load_mhz"] = *h.clock_under_load_mhz;
   if (!h.clock_under_load_readings_mhz.empty())
     j["clock_under_load_readings_mhz"] = h.clock_under_load_readings_mhz;
+  if (!h.clock_cross_check_readings_mhz.empty())
+    j["clock_cross_check_readings_mhz"] = h.clock_cross_check_readings_mhz;
+  if (h.clock_bounds_mhz)
+    j["clock_bounds_mhz"] = {{"min_mhz", h.clock_bounds_mhz->min_mhz},
+                             {"max_mhz", h.clock_bounds_mhz->max_mhz},
+                             {"basis", h.clock_bounds_mhz->basis}};
+  if (!h.clock_untrusted.empty()) j["clock_untrusted"] = h.clock_untrusted;
   if (!h.peak_ops_per_cycle_per_core.empty()) {
     j["peak_ops_per_cycle_per_core"] = h.peak_ops_per_cycle_per_core;
     j["peak_basis"] = h.peak_basis;
+  }
+  if (!h.execution_units.empty()) {
+    json units = json::array();
+    for (const auto& u : h.execution_units)
+      units.push_back({{"name", u.name},
+                       {"dtype", u.dtype},
+                       {"ops_per_cycle", u.ops_per_cycle},
+                       {"measured_ops_per_cycle", u.measured_ops_per_cycle},
+                       {"basis", u.basis}});
+    j["execution_units"] = std::move(units);
   }
   return j;
 }

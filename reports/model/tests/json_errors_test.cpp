@@ -131,7 +131,9 @@ TEST(ParseErrors, ClockUnderLoad) {
   e = parse_error_json(without("/host/clock_under_load_mhz"));
   EXPECT_THAT(e.what, HasSubstr("(3412.5), found nothing"));
   // Documents written before the readings were recorded still read.
-  EXPECT_NO_THROW(parse_document(without("/host/clock_under_load_readings_mhz").dump(), "t.json"));
+  json old = without("/host/clock_under_load_readings_mhz");
+  old["host"].erase("clock_cross_check_readings_mhz");
+  EXPECT_NO_THROW(parse_document(old.dump(), "t.json"));
 }
 
 TEST(ParseErrors, PeakOpsPerCycle) {
@@ -154,7 +156,62 @@ TEST(ParseErrors, PeakOpsPerCycle) {
                                 "peak_basis, found nothing"));
   json old = without("/host/peak_ops_per_cycle_per_core");
   old["host"].erase("peak_basis");
+  old["host"].erase("execution_units");
   EXPECT_NO_THROW(parse_document(old.dump(), "t.json"));
+}
+
+TEST(ParseErrors, ClockCrossCheck) {
+  // A document cannot claim a trusted clock its readings refute.
+  json d = with("/host/clock_cross_check_readings_mhz/1", 1137.5);
+  Caught e = parse_error_json(d);
+  EXPECT_EQ(e.pointer, "/host/clock_untrusted");
+  EXPECT_THAT(e.what, HasSubstr("expected the reason the readings give: reading 1: the add chain "
+                                "read 3412 MHz and the imul chain 1138 MHz"));
+  EXPECT_THAT(e.what, HasSubstr("found nothing"));
+  d["host"]["clock_untrusted"] = "edited";
+  EXPECT_NO_THROW(parse_document(d.dump(), "t.json"));
+  // Nor a doubt the readings do not give.
+  e = parse_error_json(with("/host/clock_untrusted", "because"));
+  EXPECT_THAT(e.what, HasSubstr("/host/clock_untrusted: expected nothing: the readings and "
+                                "bounds give no reason to doubt the clock, found \"because\""));
+  // A reading above what the CPU states (the 10.7 GHz an `add $1` chain
+  // read on a 2.1 GHz Xeon) with a cross-check that agrees is still refused.
+  d = with("/host/clock_bounds_mhz/max_mhz", 3000);
+  e = parse_error_json(d);
+  EXPECT_THAT(e.what, HasSubstr("reading 0: 3398 MHz is outside the 400-3000 MHz the CPU states"));
+  e = parse_error_json(with("/host/clock_bounds_mhz/max_mhz", 300));
+  EXPECT_THAT(e.what, HasSubstr("/host/clock_bounds_mhz/max_mhz: expected a bound above min_mhz "
+                                "(400.0), found 300.0"));
+  e = parse_error_json(without("/host/clock_bounds_mhz/basis"));
+  EXPECT_THAT(e.what, HasSubstr("/host/clock_bounds_mhz/basis: expected a string"));
+  e = parse_error_json(with("/host/clock_cross_check_readings_mhz/0", -5));
+  EXPECT_THAT(e.what, HasSubstr("/host/clock_cross_check_readings_mhz/0: expected a"));
+  // One cross-check per reading.
+  e = parse_error_json(with("/host/clock_cross_check_readings_mhz", json::array({3401.0})));
+  EXPECT_THAT(e.what, HasSubstr("2 clock reading(s) but 1 imul cross-check reading(s)"));
+}
+
+TEST(ParseErrors, ExecutionUnits) {
+  // The per-dtype peak is the fastest unit's figure, never another.
+  Caught e = parse_error_json(with("/host/peak_ops_per_cycle_per_core/bf16", 128));
+  EXPECT_EQ(e.pointer, "/host/peak_ops_per_cycle_per_core/bf16");
+  EXPECT_THAT(e.what, HasSubstr("expected the fastest bf16 execution unit's figure (amx-bf16, "
+                                "1024.0), found 128.0"));
+  e = parse_error_json(with("/host/peak_ops_per_cycle_per_core/fp16", 2048));
+  EXPECT_THAT(e.what, HasSubstr("/host/execution_units: expected a fp16 unit behind "
+                                "/host/peak_ops_per_cycle_per_core/fp16, found none"));
+  e = parse_error_json(with("/host/execution_units/0/dtype", "fp8"));
+  EXPECT_EQ(e.pointer, "/host/execution_units/0/dtype");
+  EXPECT_THAT(e.what, HasSubstr("expected a dtype: fp64, fp32, fp16, bf16 or int8"));
+  e = parse_error_json(with("/host/execution_units/1/ops_per_cycle", 0));
+  EXPECT_THAT(e.what,
+              HasSubstr("/host/execution_units/1/ops_per_cycle: expected ops per cycle above 0"));
+  e = parse_error_json(with("/host/execution_units/2/name", ""));
+  EXPECT_THAT(e.what, HasSubstr("/host/execution_units/2/name: expected a unit name"));
+  e = parse_error_json(without("/host/execution_units/3/measured_ops_per_cycle"));
+  EXPECT_THAT(e.what, HasSubstr("measured_ops_per_cycle: expected a number (required field)"));
+  e = parse_error_json(with("/host/execution_units/0/pipes", 2));
+  EXPECT_THAT(e.what, HasSubstr("unknown field \"pipes\""));
 }
 
 TEST(ParseErrors, UnknownField) {

@@ -30,11 +30,18 @@ Document full_document() {
   h.hostname = "node-01";
   h.clock_under_load_mhz = 3412.5;
   h.clock_under_load_readings_mhz = {3398.25, 3412.5};
-  h.peak_ops_per_cycle_per_core = {{"fp32", 64}, {"fp64", 32}, {"bf16", 128}, {"int8", 256}};
+  h.clock_cross_check_readings_mhz = {3401.0, 3409.75};
+  h.clock_bounds_mhz = ClockBounds{400, 3990, "up to the CPUID 0x16 maximum 3800 MHz + 5 %"};
+  h.peak_ops_per_cycle_per_core = {{"fp32", 64}, {"fp64", 32}, {"bf16", 1024}, {"int8", 2048}};
+  h.execution_units = {{"avx512-fma-fp64", "fp64", 32, 31.7, "2 pipe(s) x 16 ops"},
+                       {"avx512-fma-fp32", "fp32", 64, 63.8, "2 pipe(s) x 32 ops"},
+                       {"avx512-bf16", "bf16", 128, 126.9, "2 pipe(s) x 64 ops"},
+                       {"avx512-vnni-int8", "int8", 256, 254.0, "2 pipe(s) x 128 ops"},
+                       {"amx-bf16", "bf16", 1024, 1003.5, "as documented"},
+                       {"amx-int8", "int8", 2048, 2011.0, "as documented"}};
   h.peak_basis =
-      "fp32: AVX-512 FMA probe, 63.8 FLOP per cycle per core measured against the add chain, "
-      "taken as 64 (2 FMA pipe(s) x 16 lanes x 2); fp64 half of it; bf16 twice fp32 "
-      "(AVX512-BF16 VDPBF16PS); int8 four times fp32 (AVX512-VNNI VPDPBUSD)";
+      "fp32 64 from avx512-fma-fp32; fp64 32 from avx512-fma-fp64; bf16 1024 from amx-bf16; "
+      "int8 2048 from amx-int8";
 
   Device gpu;
   gpu.id = "opencl:0";

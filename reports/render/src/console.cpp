@@ -108,6 +108,11 @@ std::string render_console(const results::Document& doc) {
   out += std::to_string(doc.cases.size()) + " cases:";
   for (const auto& [status, n] : by_status) out += " " + std::to_string(n) + " " + status + ";";
   out += "\n";
+  // Said once, where the per-case "x theoretical" notes would have been.
+  if (doc.host.clock_under_load_mhz && !doc.host.peak_ops_per_cycle_per_core.empty() &&
+      !results::clock_untrusted_reason(doc.host).empty())
+    out += "CPU clock reading not trusted, no theoretical peak computed: " +
+           results::clock_untrusted_reason(doc.host) + "\n";
   if (doc.fleet) {
     // A fleet document: the nodes that are not ok and the stragglers.
     for (const auto& n : doc.fleet->at("nodes"))

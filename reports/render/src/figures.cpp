@@ -137,6 +137,10 @@ std::optional<double> cpu_theoretical_peak(const results::Host& h, const std::st
   const auto it = h.peak_ops_per_cycle_per_core.find(dtype);
   if (it == h.peak_ops_per_cycle_per_core.end() || !h.clock_under_load_mhz || h.cores <= 0)
     return std::nullopt;
+  // A clock that the cross-check or the CPU's stated bounds refute says
+  // nothing about the peak: no ratio is better than a wrong one.
+  if (!results::clock_untrusted_reason(h).empty() || !h.clock_untrusted.empty())
+    return std::nullopt;
   return *h.clock_under_load_mhz * 1e6 * h.cores * it->second;
 }
 
@@ -168,13 +172,19 @@ std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r) {
 }
 
 std::string cpu_theoretical_peak_text(const results::Host& h) {
+  if (!h.peak_ops_per_cycle_per_core.empty() && h.clock_under_load_mhz) {
+    std::string why = h.clock_untrusted;
+    if (why.empty()) why = results::clock_untrusted_reason(h);
+    if (!why.empty()) return "not computed: the clock reading is not trusted (" + why + ")";
+  }
   std::string rates, per_cycle;
   for (const char* dtype : {"fp32", "fp64", "tf32", "fp16", "bf16", "int8"}) {
     const auto peak = cpu_theoretical_peak(h, dtype);
     if (!peak) continue;
     const bool integer = std::string(dtype) == "int8";
+    const results::ExecutionUnit* unit = results::fastest_unit(h, dtype);
     rates += (rates.empty() ? "" : ", ") + std::string(dtype) + " " +
-             si(*peak, integer ? "OP/s" : "FLOP/s");
+             si(*peak, integer ? "OP/s" : "FLOP/s") + (unit ? " (" + unit->name + ")" : "");
     per_cycle +=
         (per_cycle.empty() ? "" : " / ") + fixed(h.peak_ops_per_cycle_per_core.at(dtype), 0);
   }

@@ -100,7 +100,8 @@ std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results
 std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r);
 
 /// "fp32 456 GFLOP/s, fp64 228 GFLOP/s, ... = 3.56 GHz x 2 cores x 64 / 32 /
-/// ... per cycle (<basis>)", or "" when the host has no such figures.
+/// ... per cycle (<basis>)", "not computed: the clock reading is not
+/// trusted (<why>)", or "" when the host has no such figures.
 std::string cpu_theoretical_peak_text(const results::Host& h);
 
 /// True for the statuses JUnit and Markdown count as failures.

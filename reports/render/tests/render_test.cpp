@@ -322,6 +322,28 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
   doc.host.clock_under_load_mhz = 3500.0;
   doc.host.peak_ops_per_cycle_per_core = {{"fp32", 64}, {"fp64", 32}};
   doc.host.peak_basis = "a probe";
+  // A clock without its cross-check (an older document) is not believed.
+  EXPECT_EQ(render(Format::Html, doc).find("x theoretical"), std::string::npos);
+  EXPECT_NE(render(Format::Html, doc)
+                .find("<th>CPU theoretical peak</th><td>not computed: the "
+                      "clock reading is not trusted (the clock has no "
+                      "readings behind it)</td>"),
+            std::string::npos);
+  EXPECT_NE(render_console(doc).find("CPU clock reading not trusted, no theoretical peak "
+                                     "computed: the clock has no readings behind it"),
+            std::string::npos);
+  // Nor one the imul chain contradicts (what an `add $1` chain read on a
+  // 2.1 GHz Xeon, beside its imul chain).
+  doc.host.clock_under_load_mhz = 10726.0;
+  doc.host.clock_under_load_readings_mhz = {10726.0};
+  doc.host.clock_cross_check_readings_mhz = {2712.0};
+  EXPECT_EQ(render(Format::Html, doc).find("x theoretical"), std::string::npos);
+  EXPECT_EQ(count(render(Format::Markdown, doc), " x theoretical |"), 0u);
+  EXPECT_NE(render_console(doc).find("the add chain read 10726 MHz and the imul chain 2712 MHz"),
+            std::string::npos);
+  doc.host.clock_under_load_mhz = 3500.0;
+  doc.host.clock_under_load_readings_mhz = {3500.0};
+  doc.host.clock_cross_check_readings_mhz = {3490.0};
   // The fixture's triad on cpu:0 ran on a loaded host (4.2 GB/s), which puts
   // the ridge point above its GEMMs; give it what this host reaches idle.
   for (auto& c : doc.cases)
@@ -377,6 +399,8 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
   const char* low = "(above the peak: the clock reading is low)";
   EXPECT_EQ(render_console(doc).find(low), std::string::npos);
   doc.host.clock_under_load_mhz = 3500.0 * *gemm->rates.flop_per_s / (3500e6 * 2 * 64) / 1.05;
+  doc.host.clock_under_load_readings_mhz = {*doc.host.clock_under_load_mhz};
+  doc.host.clock_cross_check_readings_mhz = {*doc.host.clock_under_load_mhz};
   EXPECT_NE(render_console(doc).find("1.05 x theoretical " + std::string(low)), std::string::npos)
       << render_console(doc);
   EXPECT_NE(render(Format::Html, doc).find(std::string("1.05 x theoretical ") + low),

@@ -1,47 +1,110 @@
 #pragma once
 /// The core clock a run's CPU figures were reached at: measured, not the
 /// nominal or turbo figure the OS reports, because a chip under an all-core
-/// load runs at whatever its power and thermal limits allow.
+/// load runs at whatever its power and thermal limits allow. And the check
+/// that the measurement can be believed: a probe that a core can shortcut
+/// (an `add $imm` chain runs faster than one add per cycle on recent Intel
+/// cores) must not set the theoretical peak a certificate is read against.
 #include <optional>
+#include <string>
+#include <vector>
+
+#include "chipcert/results/model.hpp"
 
 namespace chipcert::harness {
 
-/// MHz with `threads` threads busy at once: each runs a chain of dependent
-/// integer adds (one per cycle on every x86-64 core since the P6) in 16
-/// windows of ~3 ms, each divided by the thread's own CPU time, so time spent
-/// descheduled on a shared machine does not count, and keeps its fastest
-/// window (time a hypervisor steals is still charged as CPU time, and only
-/// ever lowers a window). The slowest thread of the best of `rounds` rounds.
-/// About 0.05 s per round at 3.5 GHz. nullopt off x86-64 (no portable
-/// one-add-per-cycle chain).
-std::optional<double> measure_clock_under_load_mhz(unsigned threads, int rounds = 3);
+/// One clock reading: two dependent chains timed in alternating windows on
+/// the same threads, so both see the same clock.
+struct ClockReading {
+  double add_mhz = 0;   ///< register-register adds, one cycle each: the reading
+  double imul_mhz = 0;  ///< register-register imuls x 3 cycles each: the cross-check
+};
+
+/// MHz with `threads` threads busy at once: each runs a dependent chain of
+/// register-register adds and, alternating with it, a dependent chain of
+/// imuls (latency 3 on every x86-64 core), each in 16 windows of ~3 ms
+/// divided by the thread's own CPU time, so time spent descheduled on a
+/// shared machine does not count, and keeps its fastest window of each (time
+/// a hypervisor steals is still charged as CPU time, and only ever lowers a
+/// window). The slowest thread of the best of `rounds` rounds. About 0.1 s
+/// per round at 3.5 GHz. nullopt off x86-64.
+std::optional<ClockReading> measure_clock_under_load(unsigned threads, int rounds = 3);
+
+/// What the CPU and the OS state about the clock, each absent where not
+/// stated. MHz.
+struct StatedClock {
+  std::optional<double> cpuid_base_mhz;   ///< CPUID leaf 0x16 EAX
+  std::optional<double> cpuid_max_mhz;    ///< CPUID leaf 0x16 EBX
+  std::optional<double> cpufreq_max_mhz;  ///< cpufreq's cpuinfo_max_freq
+  std::optional<double> tsc_mhz;          ///< CPUID 0x15, the hypervisor's timing leaf, or cpu MHz
+  std::string tsc_source;                 ///< where tsc_mhz came from
+};
+
+/// Reads StatedClock on this machine (empty off x86-64).
+StatedClock read_stated_clock();
+
+/// Turbo headroom over a base or TSC frequency, where the CPU states no
+/// maximum: a server part's all-core turbo is under 2x its base, and 2.5x
+/// covers a desktop part's single-core boost too.
+inline constexpr double kTurboHeadroom = 2.5;
+/// No x86-64 core has been sold to run above 6.2 GHz; a reading above this
+/// is a probe fooled, whatever the CPU states.
+inline constexpr double kHighestX86ClockMhz = 6500;
+
+/// The range a clock reading must fall in, from what the CPU states: up to
+/// its stated maximum (+5 % for the measurement) or, lacking one, up to
+/// kTurboHeadroom x its base or TSC frequency, never above
+/// kHighestX86ClockMhz; down to a fifth of the base (a reading can be low
+/// on a busy shared host) or 200 MHz. Pure, so tests can feed it the facts
+/// of hosts not at hand.
+results::ClockBounds clock_bounds(const StatedClock& s);
+
+/// Adds a reading to `host` (add chain to clock_under_load_readings_mhz, imul
+/// chain to clock_cross_check_readings_mhz), keeps clock_under_load_mhz the
+/// highest add reading and clock_untrusted up to date. Pure.
+void record_clock_reading(results::Host& host, const ClockReading& reading);
+
+/// Measures a reading on every core of `host` and records it; sets the
+/// bounds from read_stated_clock() on the first call.
+void read_clock(results::Host& host);
 
 }  // namespace chipcert::harness
 
 #include <map>
-#include <string>
 
 namespace chipcert::harness {
 
-/// The arithmetic the host CPU retires per cycle per core at its widest
-/// vector FMA, per dtype ("fp64", "fp32", "bf16", "int8"; dense ops, an FMA
-/// counting 2), so theoretical peak = clock x cores x ops/cycle.
+/// The arithmetic the host CPU retires per cycle per core, per execution
+/// unit (see results::ExecutionUnit) and per dtype the fastest of them, so
+/// theoretical peak = clock x cores x ops/cycle.
 struct CpuPeakRates {
-  std::map<std::string, double> ops_per_cycle;
-  std::string basis;  ///< how the figures were obtained, for the reader
+  std::vector<results::ExecutionUnit> units;
+  std::map<std::string, double> ops_per_cycle;  ///< per dtype, the fastest unit's
+  std::string basis;                            ///< which unit each dtype's figure is
 };
 
-/// Measures fp32 FLOP per cycle per core: on each of `threads` threads, 16
-/// pairs of windows run back to back, the add chain of
-/// measure_clock_under_load_mhz and 16 independent vector FMA chains, and
-/// the median ratio of their rates is the figure (a vCPU slowed for a few
-/// milliseconds slows both halves of a pair alike). It is then taken as one
-/// of the two figures the FMA pipes allow (the top one from 0.55 x top up;
-/// see clock.cpp for why so low), because the ISA alone cannot say: AVX-512 runs on 256-bit pipes
-/// on Zen 4, some Xeons have one 512-bit FMA unit and others two. fp64 is half of fp32; bf16 twice
-/// (AVX512-BF16 VDPBF16PS) and int8 four times (AVX512-VNNI VPDPBUSD, or
-/// AVX-VNNI at 256 bits) where the ISA has them. About 0.2 s. nullopt off
-/// x86-64 or without AVX2+FMA.
+/// What one probe read: `measured` ops per add-chain cycle per core for a
+/// unit whose one instruction does `ops_per_instruction`, on a core that
+/// can have 1 to `max_pipes` pipes for it. The figure theoretical peaks use:
+/// pipes x ops_per_instruction, pipes the nearest the reading allows.
+/// Pure. Exposed for tests.
+results::ExecutionUnit vector_unit_from_probe(std::string name, std::string dtype, double measured,
+                                              double ops_per_instruction, int max_pipes,
+                                              const std::string& what);
+
+/// Probes every arithmetic unit the CPU has, on `threads` threads: FMA at
+/// fp64 and fp32 (AVX-512 or AVX2), AVX512-BF16 VDPBF16PS, AVX512-FP16
+/// VFMADDPH, VNNI VPDPBUSD (AVX-512 or AVX-VNNI), AMX TDPBF16PS and TDPBSSD
+/// (after asking Linux for the tile state with arch_prctl). Each probe pairs
+/// a window of independent chains with a window of the add chain on the
+/// same thread, back to back: whatever slows that vCPU for a few
+/// milliseconds slows both, so their ratio holds where each rate alone does
+/// not. The median over the pairs of every thread. About 0.1 s a unit.
+/// nullopt off x86-64 or without AVX2+FMA.
 std::optional<CpuPeakRates> measure_cpu_peak_rates(unsigned threads);
+
+/// Why the AMX units are not probed on this machine ("" when they are):
+/// no AMX in CPUID, or Linux refused the tile state.
+std::string amx_unavailable_reason();
 
 }  // namespace chipcert::harness

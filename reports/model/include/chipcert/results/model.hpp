@@ -51,6 +51,29 @@ struct Cache {
   friend bool operator==(const Cache&, const Cache&) = default;
 };
 
+/// What the CPU states about its own clock, the range a clock reading must
+/// fall in to be believed (MHz).
+struct ClockBounds {
+  double min_mhz = 0;
+  double max_mhz = 0;
+  std::string basis;  ///< where each bound came from (CPUID, cpufreq, TSC, headroom)
+
+  friend bool operator==(const ClockBounds&, const ClockBounds&) = default;
+};
+
+/// One arithmetic execution unit of the host CPU and the dense arithmetic it
+/// retires per cycle per core (an FMA counts 2), e.g. "avx512-fma-fp32",
+/// "avx512-bf16", "avx512-vnni-int8", "amx-bf16".
+struct ExecutionUnit {
+  std::string name;
+  std::string dtype;                  ///< the input dtype it computes: fp64, fp32, fp16, bf16, int8
+  double ops_per_cycle = 0;           ///< the figure theoretical peaks are computed from
+  double measured_ops_per_cycle = 0;  ///< the probe's reading against the clock chain
+  std::string basis;                  ///< how ops_per_cycle follows from the reading
+
+  friend bool operator==(const ExecutionUnit&, const ExecutionUnit&) = default;
+};
+
 struct Host {
   std::string cpu_vendor;
   std::string cpu_model;
@@ -74,14 +97,40 @@ struct Host {
   /// one says the host was busy, not that the chip slowed; a chip that did
   /// slow shows in the cases' clock sensors.
   std::vector<double> clock_under_load_readings_mhz;
+  /// The cross-check of each reading, in the same order: a dependent imul
+  /// chain (three cycles per imul on every x86-64 core) timed beside the add
+  /// chain. Empty in documents written before the cross-check existed.
+  std::vector<double> clock_cross_check_readings_mhz;
+  /// The range the CPU states its clock can be in; absent where it states none.
+  std::optional<ClockBounds> clock_bounds_mhz;
+  /// Why the clock readings cannot be believed ("" when they can):
+  /// always clock_untrusted_reason(*this), which the reader checks. No
+  /// "x theoretical" is computed from an untrusted clock.
+  std::string clock_untrusted;
   /// Dense arithmetic per cycle per core at the widest vector FMA, by dtype
   /// ("fp32", "fp64", "bf16", "int8"; an FMA counts 2): theoretical peak =
   /// clock_under_load_mhz x cores x this. Empty where not measured.
   std::map<std::string, double> peak_ops_per_cycle_per_core;
   std::string peak_basis;  ///< how those figures were obtained; "" with them absent
+  /// Every arithmetic unit probed; peak_ops_per_cycle_per_core holds, per
+  /// dtype, the fastest of them. Empty in older documents.
+  std::vector<ExecutionUnit> execution_units;
 
   friend bool operator==(const Host&, const Host&) = default;
 };
+
+/// How far apart the add chain and the imul cross-check may read before the
+/// clock is not believed (fraction of the cross-check).
+inline constexpr double kClockCrossCheckTolerance = 0.05;
+
+/// Why `h`'s clock readings cannot be believed, or "" when they can: a
+/// reading without its cross-check, an add and an imul reading more than
+/// kClockCrossCheckTolerance apart, or a reading outside clock_bounds_mhz.
+/// "" also where there is no reading at all (nothing to believe).
+std::string clock_untrusted_reason(const Host& h);
+
+/// The fastest unit of `dtype` in h.execution_units, or nullptr.
+const ExecutionUnit* fastest_unit(const Host& h, const std::string& dtype);
 
 /// One device as a driver reported it, plus where hwloc places it.
 struct Device {
