@@ -1,9 +1,11 @@
 // The host as a device: topology facts, thread pinning and memory.
 #include <omp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -285,6 +287,24 @@ const char* dtype_name(uint32_t dtype) {
   return dtype < CC_DTYPE_COUNT_ ? kNames[dtype] : "unknown dtype";
 }
 
+std::string amx_unavailable_reason() {
+  // Asked once per process: the permission, once given, is the process's.
+  static const std::string why = []() -> std::string {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16") ||
+        !__builtin_cpu_supports("amx-int8"))
+      return "the CPU reports no AMX-TILE/AMX-BF16/AMX-INT8 in CPUID";
+    // Linux hands out the 8 KiB tile state only on request (since 5.16);
+    // without it the first tile instruction faults.
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0)
+      return std::string("Linux refused the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM: ") +
+             std::strerror(errno) + ")";
+    return "";
+  }();
+  return why;
+}
+
 Isa cpu_isa() {
   // What the CPU offers (cpuid through libgcc); AVX-512 needs F and BW/VL for
   // the masked tails, BF16 and VNNI the dot-product instructions.
@@ -292,16 +312,16 @@ Isa cpu_isa() {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl")) {
-      return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vnni")
-                 ? Isa::kAvx512Bf16Vnni
-                 : Isa::kAvx512;
+      if (!__builtin_cpu_supports("avx512bf16") || !__builtin_cpu_supports("avx512vnni"))
+        return Isa::kAvx512;
+      return amx_unavailable_reason().empty() ? Isa::kAmx : Isa::kAvx512Bf16Vnni;
     }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
     return Isa::kScalar;
   }();
   const char* cap = std::getenv("CHIPCERT_CPU_MAX_ISA");
   if (!cap || !*cap) return hw;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Bf16Vnni})
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Bf16Vnni, Isa::kAmx})
     if (std::strcmp(cap, isa_name(isa)) == 0) return std::min(isa, hw);
   return hw;  // an unknown name caps nothing
 }
@@ -316,6 +336,8 @@ const char* isa_name(Isa isa) {
       return "avx512";
     case Isa::kAvx512Bf16Vnni:
       return "avx512_bf16_vnni";
+    case Isa::kAmx:
+      return "amx";
   }
   return "?";
 }

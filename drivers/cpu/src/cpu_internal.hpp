@@ -105,13 +105,18 @@ std::unique_ptr<Kernel> make_rows_kernel(Device& dev, const cc_op_desc& op);
 std::unique_ptr<Kernel> make_eltwise_kernel(Device& dev, const cc_op_desc& op);
 
 /// Instruction sets the driver's own kernels dispatch on, best last.
-enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Bf16Vnni };
-/// The best ISA this CPU runs (cpuid), capped by the environment variable
-/// CHIPCERT_CPU_MAX_ISA ("scalar", "avx2", "avx512", "avx512_bf16_vnni"); read
-/// at every call so tests can exercise the fallbacks.
+/// kAmx: AVX512-BF16/VNNI plus AMX-BF16/AMX-INT8 tiles this process may use.
+enum class Isa { kScalar, kAvx2, kAvx512, kAvx512Bf16Vnni, kAmx };
+/// The best ISA this CPU runs (cpuid; for AMX also Linux's permission for the
+/// tile state, asked for once), capped by the environment variable
+/// CHIPCERT_CPU_MAX_ISA ("scalar", "avx2", "avx512", "avx512_bf16_vnni",
+/// "amx"); read at every call so tests can exercise the fallbacks.
 Isa cpu_isa();
 /// "avx512" etc., for kernel_info.
 const char* isa_name(Isa isa);
+/// Why this process cannot use AMX ("" when it can): no AMX in CPUID, or
+/// Linux refused the tile state (arch_prctl ARCH_REQ_XCOMP_PERM).
+std::string amx_unavailable_reason();
 
 /// In place x[i] = exp(x[i]) / erfc(x[i]) for i < n, vectorised through
 /// glibc's libmvec (<= 4 ulp) on AVX-512 / AVX2, else the scalar libm call.

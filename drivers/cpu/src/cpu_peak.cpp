@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "cpu_internal.hpp"
 
@@ -201,6 +202,96 @@ CC_AVX512VNNI void group_i8_avx512(const int32_t* x, int32_t* y, int64_t count, 
     _mm512_mask_storeu_epi32(y + c * 16, mask16(count - c * 16), acc[c]);
 }
 
+// ---- AMX: 6 accumulator tiles of 16 x 16 (1536 elements) per group ----
+//
+// Each element's recurrence acc += a*b becomes 32 iterations per TDPBF16PS
+// (a 16x16 fp32 tile += 16 rows of 32 bf16 a's x 32x16 bf16 b's: every
+// element adds 32 products a*b) and 64 per TDPBSSD (int8, exact in int32).
+// The iterations left over, fewer than one instruction's, run on the
+// AVX-512 groups above. tmm0-5 accumulate, tmm6 holds a, tmm7 holds b.
+
+#define CC_AMX    \
+  __attribute__(( \
+      target("avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni,amx-tile,amx-bf16,amx-int8")))
+
+constexpr int64_t kTileElems = 256, kAmxTiles = 6, kAmxGroup = kTileElems * kAmxTiles;
+
+/// The 64-byte configuration LDTILECFG reads: palette 1, eight 16-row tiles
+/// of 64 bytes a row.
+struct alignas(64) TileConfig {
+  uint8_t palette_id = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {64, 64, 64, 64, 64, 64, 64, 64};
+  uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
+};
+static_assert(sizeof(TileConfig) == 64);
+
+/// One AMX group: elements [0, count) of x (at most kAmxGroup) through the
+/// recurrence into y. T is float (bf16 pairs a, b in `a2`, `b2`) or int32_t
+/// (int8 bytes a, b). A group short of 1536 elements (a thread's last) goes
+/// through a zero-padded copy, so the tiles always load and store whole.
+template <class T>
+CC_AMX void group_amx(const T* x, T* y, int64_t count, int64_t iters, uint16_t a2, uint16_t b2,
+                      int8_t a8, int8_t b8) {
+  constexpr bool kInt8 = std::is_same_v<T, int32_t>;
+  constexpr int64_t kPerInstruction = kInt8 ? 64 : 32;
+  const int64_t n = std::min(count, kAmxGroup);
+  alignas(64) T pad[kAmxGroup];
+  const T* src = x;
+  T* dst = y;
+  if (n < kAmxGroup) {
+    std::memcpy(pad, x, size_t(n) * sizeof(T));
+    std::memset(pad + n, 0, size_t(kAmxGroup - n) * sizeof(T));
+    src = dst = pad;
+  }
+  alignas(64) uint16_t ta[16 * 32], tb[16 * 32];
+  for (auto& v : ta) v = kInt8 ? uint16_t(uint8_t(a8) * 0x0101u) : a2;
+  for (auto& v : tb) v = kInt8 ? uint16_t(uint8_t(b8) * 0x0101u) : b2;
+  const TileConfig cfg;
+  _tile_loadconfig(&cfg);
+  _tile_loadd(0, src + 0 * kTileElems, 64);
+  _tile_loadd(1, src + 1 * kTileElems, 64);
+  _tile_loadd(2, src + 2 * kTileElems, 64);
+  _tile_loadd(3, src + 3 * kTileElems, 64);
+  _tile_loadd(4, src + 4 * kTileElems, 64);
+  _tile_loadd(5, src + 5 * kTileElems, 64);
+  _tile_loadd(6, ta, 64);
+  _tile_loadd(7, tb, 64);
+  for (int64_t i = 0; i < iters / kPerInstruction; ++i) {
+    if constexpr (kInt8) {
+      _tile_dpbssd(0, 6, 7);
+      _tile_dpbssd(1, 6, 7);
+      _tile_dpbssd(2, 6, 7);
+      _tile_dpbssd(3, 6, 7);
+      _tile_dpbssd(4, 6, 7);
+      _tile_dpbssd(5, 6, 7);
+    } else {
+      _tile_dpbf16ps(0, 6, 7);
+      _tile_dpbf16ps(1, 6, 7);
+      _tile_dpbf16ps(2, 6, 7);
+      _tile_dpbf16ps(3, 6, 7);
+      _tile_dpbf16ps(4, 6, 7);
+      _tile_dpbf16ps(5, 6, 7);
+    }
+  }
+  _tile_stored(0, dst + 0 * kTileElems, 64);
+  _tile_stored(1, dst + 1 * kTileElems, 64);
+  _tile_stored(2, dst + 2 * kTileElems, 64);
+  _tile_stored(3, dst + 3 * kTileElems, 64);
+  _tile_stored(4, dst + 4 * kTileElems, 64);
+  _tile_stored(5, dst + 5 * kTileElems, 64);
+  _tile_release();
+  if (const int64_t rest = iters % kPerInstruction; rest > 0)
+    for (int64_t v = 0; v < n; v += kChains * 16) {
+      if constexpr (kInt8)
+        group_i8_avx512(dst + v, dst + v, n - v, rest, a8, b8);
+      else
+        group_bf16_avx512(dst + v, dst + v, n - v, rest, a2, b2);
+    }
+  if (dst == pad) std::memcpy(y, pad, size_t(n) * sizeof(T));
+}
+
 // ---- AVX2 fallbacks: whole vectors only; the caller runs the rest scalar ----
 
 CC_AVX2 void group_f32_avx2(const float* x, float* y, int64_t iters, float a, float b) {
@@ -313,18 +404,28 @@ class PeakKernel final : public Kernel {
     switch (dtype_) {
       case CC_DTYPE_F32:
       case CC_DTYPE_F64:
-        if (isa_ >= Isa::kAvx512) return "chipcert avx512 fma x24 zmm chains per thread";
-        if (isa_ == Isa::kAvx2) return "chipcert avx2 fma x12 ymm chains per thread";
+        if (isa_ >= Isa::kAvx512)
+          return std::string("unit avx512-fma-") + (dtype_ == CC_DTYPE_F64 ? "fp64" : "fp32") +
+                 ": chipcert fma x24 zmm chains per thread";
+        if (isa_ == Isa::kAvx2)
+          return std::string("unit avx2-fma-") + (dtype_ == CC_DTYPE_F64 ? "fp64" : "fp32") +
+                 ": chipcert fma x12 ymm chains per thread";
         return "chipcert scalar fma chains";
       case CC_DTYPE_BF16:
+        if (isa_ == Isa::kAmx)
+          return "unit amx-bf16: chipcert AMX tdpbf16ps x6 accumulator tiles per thread (32 "
+                 "iterations per instruction; the rest of 32 on avx512-bf16)";
         if (isa_ == Isa::kAvx512Bf16Vnni)
-          return "chipcert avx512_bf16 vdpbf16ps x24 zmm chains per thread (2 iterations per "
-                 "instruction)";
+          return "unit avx512-bf16: chipcert vdpbf16ps x24 zmm chains per thread (2 iterations "
+                 "per instruction)";
         return "chipcert scalar fp32 fma chains (no AVX512_BF16)";
       default:
+        if (isa_ == Isa::kAmx)
+          return "unit amx-int8: chipcert AMX tdpbssd x6 accumulator tiles per thread (64 "
+                 "iterations per instruction; the rest of 64 on avx512-vnni-int8)";
         if (isa_ == Isa::kAvx512Bf16Vnni)
-          return "chipcert avx512_vnni vpdpbusd x24 zmm chains per thread (u8 bias a+128, "
-                 "4 iterations per instruction)";
+          return "unit avx512-vnni-int8: chipcert vpdpbusd x24 zmm chains per thread (u8 bias "
+                 "a+128, 4 iterations per instruction)";
         return "chipcert scalar int32 chains (no AVX512_VNNI)";
     }
   }
@@ -368,7 +469,10 @@ class PeakKernel final : public Kernel {
       case CC_DTYPE_BF16: {
         const float* x = static_cast<const float*>(xv) + lo;
         float* y = static_cast<float*>(yv) + lo;
-        if (isa_ == Isa::kAvx512Bf16Vnni) {
+        if (isa_ == Isa::kAmx) {
+          for (int64_t g = 0; g < count; g += kAmxGroup)
+            group_amx(x + g, y + g, count - g, it, bf_a_, bf_b_, 0, 0);
+        } else if (isa_ == Isa::kAvx512Bf16Vnni) {
           for (int64_t g = 0; g < count; g += kChains * 16)
             group_bf16_avx512(x + g, y + g, count - g, it, bf_a_, bf_b_);
         } else {
@@ -389,7 +493,10 @@ class PeakKernel final : public Kernel {
       default: {  // int8 -> int32
         const int32_t* x = static_cast<const int32_t*>(xv) + lo;
         int32_t* y = static_cast<int32_t*>(yv) + lo;
-        if (isa_ == Isa::kAvx512Bf16Vnni) {
+        if (isa_ == Isa::kAmx) {
+          for (int64_t g = 0; g < count; g += kAmxGroup)
+            group_amx(x + g, y + g, count - g, it, 0, 0, a8_, b8_);
+        } else if (isa_ == Isa::kAvx512Bf16Vnni) {
           for (int64_t g = 0; g < count; g += kChains * 16)
             group_i8_avx512(x + g, y + g, count - g, it, a8_, b8_);
         } else {

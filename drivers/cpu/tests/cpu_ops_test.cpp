@@ -1,5 +1,8 @@
 // PEAK, the element-wise and the row-wise ops of the CPU driver against
 // straightforward double-precision loops.
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -42,7 +45,7 @@ TEST_F(PeakTest, FloatChainsMatchTheRecurrenceOnEveryIsa) {
 }
 
 TEST_F(PeakTest, Bf16DotProductsDoTwoIterationsEach) {
-  for (const char* isa : {static_cast<const char*>(nullptr), "scalar"})
+  for (const char* isa : {static_cast<const char*>(nullptr), "avx512_bf16_vnni", "scalar"})
     for (auto [n, it] : {std::pair<int64_t, int64_t>{1, 1}, {40, 2}, {777, 9}, {5000, 100}}) {
       IsaCap cap(isa);
       cc_op_desc op = desc(CC_OP_PEAK, CC_DTYPE_BF16, CC_DTYPE_F32);
@@ -62,7 +65,7 @@ TEST_F(PeakTest, Bf16DotProductsDoTwoIterationsEach) {
 
 TEST_F(PeakTest, Int8IsExactSignedArithmetic) {
   // Includes (-128) * (-128), which no single u8 x s8 product can express.
-  for (const char* isa : {static_cast<const char*>(nullptr), "scalar"})
+  for (const char* isa : {static_cast<const char*>(nullptr), "avx512_bf16_vnni", "scalar"})
     for (auto [a, b] : {std::pair{-128, -128}, {127, -128}, {-3, 5}, {0, 77}, {-1, -1}})
       for (auto [n, it] : {std::pair<int64_t, int64_t>{1, 1}, {33, 6}, {400, 7}, {1000, 41}}) {
         IsaCap cap(isa);
@@ -80,6 +83,52 @@ TEST_F(PeakTest, Int8IsExactSignedArithmetic) {
       }
 }
 
+// AMX: 1536 elements (6 tiles) a group, 32 (bf16) or 64 (int8) iterations
+// an instruction, the rest on AVX-512; counts and iterations around both.
+TEST_F(PeakTest, AmxTilesMatchTheRecurrence) {
+  if (!__builtin_cpu_supports("amx-tile") || !__builtin_cpu_supports("amx-bf16") ||
+      !__builtin_cpu_supports("amx-int8"))
+    GTEST_SKIP() << "the CPU reports no AMX-TILE/AMX-BF16/AMX-INT8: the AMX peak kernels are "
+                    "built but not run on this host";
+  // As the driver does: Linux hands out the tile state only on request.
+  if (syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XTILEDATA */) != 0)
+    GTEST_SKIP() << "Linux refused the AMX tile state: the driver uses AVX-512 here";
+  IsaCap cap("amx");
+  const std::pair<int64_t, int64_t> shapes[] = {{1, 1},     {1535, 31}, {1536, 32},
+                                                {1537, 33}, {3077, 64}, {4000, 200}};
+  for (auto [n, it] : shapes) {
+    cc_op_desc op = desc(CC_OP_PEAK, CC_DTYPE_BF16, CC_DTYPE_F32);
+    op.u.peak = {n, it, 0.3, -0.7};
+    const auto x = uniform<float>(size_t(n), -1, 1, 3);
+    cc_buffer* bx = upload(x);
+    cc_buffer* by = zeros(size_t(n) * 4);
+    ASSERT_EQ(run(op, {bx, by}), CC_OK) << error();
+    ASSERT_NE(last_info_.find("unit amx-bf16"), std::string::npos)
+        << "Linux refused the tile state? " << last_info_;
+    const double ab = double(from_bf16(to_bf16(0.3f))) * double(from_bf16(to_bf16(-0.7f)));
+    std::vector<double> want(static_cast<size_t>(n));
+    for (int64_t e = 0; e < n; ++e) want[size_t(e)] = double(x[size_t(e)]) + double(it) * ab;
+    EXPECT_TRUE(close_all(download<float>(by, size_t(n)), want, 4e-6 * double(it + 1), 0))
+        << "bf16 n " << n << " iterations " << it;
+  }
+  for (auto [n, it] : shapes)
+    for (auto [a, b] : {std::pair{-128, -128}, {127, -3}}) {
+      cc_op_desc op = desc(CC_OP_PEAK, CC_DTYPE_I8, CC_DTYPE_I32);
+      op.u.peak = {n, it, double(a), double(b)};
+      std::vector<int32_t> x(static_cast<size_t>(n));
+      for (int64_t e = 0; e < n; ++e) x[size_t(e)] = int32_t(e * 7919 % 20001) - 10000;
+      cc_buffer* bx = upload(x);
+      cc_buffer* by = zeros(size_t(n) * 4);
+      ASSERT_EQ(run(op, {bx, by}), CC_OK) << error();
+      EXPECT_NE(last_info_.find("unit amx-int8"), std::string::npos) << last_info_;
+      const auto y = download<int32_t>(by, size_t(n));
+      for (int64_t e = 0; e < n; ++e)
+        ASSERT_EQ(int64_t(y[size_t(e)]), int64_t(x[size_t(e)]) + it * a * b)
+            << "int8 a " << a << " b " << b << " n " << n << " iterations " << it << " element "
+            << e;
+    }
+}
+
 TEST_F(PeakTest, KernelInfoNamesTheInstruction) {
   cc_op_desc op = desc(CC_OP_PEAK, CC_DTYPE_F32, CC_DTYPE_F32);
   op.u.peak = {16, 1, 1, 0};
@@ -87,6 +136,11 @@ TEST_F(PeakTest, KernelInfoNamesTheInstruction) {
   cc_buffer* y = zeros(64);
   ASSERT_EQ(run(op, {b, y}), CC_OK) << error();
   EXPECT_NE(last_info_.find("fma"), std::string::npos) << last_info_;
+  // And the execution unit, by the name the host record gives it.
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl")) {
+    EXPECT_NE(last_info_.find("unit avx512-fma-fp32: "), std::string::npos) << last_info_;
+  }
   {
     IsaCap cap("scalar");
     ASSERT_EQ(run(op, {b, y}), CC_OK) << error();
