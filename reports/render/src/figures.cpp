@@ -150,7 +150,9 @@ std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results
   if (d.kind != "cpu" || !c.rates.flop_per_s || headline_is_bandwidth(c)) return std::nullopt;
   const auto peak = cpu_theoretical_peak(h, c.dtype);
   if (!peak || *peak <= 0) return std::nullopt;
-  CpuPeakRatio r{*c.rates.flop_per_s / *peak};
+  CpuPeakRatio r;
+  r.fraction = *c.rates.flop_per_s / *peak;
+  if (const results::ExecutionUnit* u = results::fastest_unit(h, c.dtype)) r.unit = u->name;
   // The ridge point uses the bytes the workload must move at least; a
   // case whose data stays in cache can beat that roof, yet it is still the
   // memory system, not the FMA units, that it measures.
@@ -167,7 +169,7 @@ std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r) {
   if (r->memory_bound) return "memory-bound, " + fixed(r->flop_per_byte, 2) + " FLOP/B";
   // Above 1 is impossible: the recorded clock (or the per-cycle figure) is
   // low, so every ratio of the run reads high. Say so next to the figure.
-  return fixed(r->fraction, 2) + " x theoretical" +
+  return fixed(r->fraction, 2) + " x theoretical" + (r->unit.empty() ? "" : " " + r->unit) +
          (r->fraction > 1.02 ? " (above the peak: the clock reading is low)" : "");
 }
 

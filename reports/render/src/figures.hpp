@@ -83,6 +83,9 @@ struct CpuPeakRatio {
   /// peak, so memory and not arithmetic bounds it and `fraction` says little.
   bool memory_bound = false;
   double flop_per_byte = 0;  ///< set when memory_bound
+  /// The execution unit the peak is that of (the dtype's fastest in
+  /// host.execution_units); "" for documents without units.
+  std::string unit;
 };
 
 /// The case's standing against the host CPU's theoretical peak for its dtype,
@@ -94,7 +97,8 @@ std::optional<CpuPeakRatio> cpu_peak_ratio(const results::Host& h, const results
                                            const results::Case& c,
                                            const std::optional<Measured>& bandwidth);
 
-/// The text after a case's rate: "0.93 x theoretical" (with a warning above
+/// The text after a case's rate: "0.93 x theoretical" and the unit's name
+/// where known (with a warning above
 /// 1.02, which only a low clock reading explains), or "memory-bound, 0.25
 /// FLOP/B" when the ratio says little; "" when there is no peak.
 std::string cpu_peak_note(const std::optional<CpuPeakRatio>& r);

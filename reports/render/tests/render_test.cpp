@@ -344,6 +344,18 @@ TEST(Html, CpuFiguresAgainstTheTheoreticalPeak) {
   doc.host.clock_under_load_mhz = 3500.0;
   doc.host.clock_under_load_readings_mhz = {3500.0};
   doc.host.clock_cross_check_readings_mhz = {3490.0};
+  // With the units listed, each ratio names the unit its peak is that of.
+  doc.host.execution_units = {{"avx512-fma-fp32", "fp32", 64, 63.1, "2 pipes"},
+                              {"avx512-fma-fp64", "fp64", 32, 31.8, "2 pipes"}};
+  for (auto& c : doc.cases)
+    if (c.device == "cpu:0" && c.workload == "stream_triad") c.rates.bytes_per_s = 80e9;
+  EXPECT_EQ(count(render_console(doc), " x theoretical avx512-fma-fp32"), 6u)
+      << render_console(doc);
+  EXPECT_NE(render(Format::Html, doc)
+                .find("fp32 448 GFLOP/s (avx512-fma-fp32), fp64 224 "
+                      "GFLOP/s (avx512-fma-fp64) = 3.50 GHz"),
+            std::string::npos);
+  doc.host.execution_units.clear();
   // The fixture's triad on cpu:0 ran on a loaded host (4.2 GB/s), which puts
   // the ridge point above its GEMMs; give it what this host reaches idle.
   for (auto& c : doc.cases)
