@@ -1,15 +1,15 @@
-// GEMM: oneDNN matmul for f32, bf16 and int8; a blocked OpenMP loop for f64,
+// GEMM: oneDNN matmul for f32, bf16 and int8; OpenBLAS's DGEMM for f64,
 // which oneDNN does not offer.
 //
 // Row-major op(A) (m x k) and op(B) (k x n) are described to oneDNN as plain
 // 2-D tensors whose strides carry both the leading dimension and the
 // transpose, so no data is ever copied or transposed by the driver.
-#include <immintrin.h>
-#include <omp.h>
+#include <cblas.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "cpu_internal.hpp"
@@ -195,110 +195,27 @@ class DnnlGemm final : public GemmBase {
 
 // ---- f64 ------------------------------------------------------------------
 
-// Register block: MR x NR accumulators, 16 zmm registers with AVX-512. Cache
-// blocks (Zen 5: 48 KiB L1d, 1 MiB L2), chosen by measurement among MC 64-256,
-// NC 512-2048 and KC 128-256: each thread's MC x KC block of A (192 KiB)
-// stays in L2 and the KC x NR sliver of B the micro-kernel walks (24 KiB) in
-// L1 while every MR-row sliver of the A block passes it; the shared KC x NC
-// panel of B (768 KiB) streams from L2/L3. A wider NC (fewer re-packings of
-// A) measured slower at 2048^3.
-constexpr int kMR = 8, kNR = 16;
-constexpr int64_t kMC = 128, kNC = 512, kKC = 192;
-
-/// C[r][j] = alpha * acc[r][j] + beta * C[r][j] for r < rows <= MR and
-/// j < cols <= NR of a tile of C (row stride ldc), where acc = sum over
-/// p < kc of a[p][r] * b[p][j] on packed panels (zero-padded to MR x NR);
-/// beta == 0 does not read C (BLAS: NaNs there do not survive). Portable:
-/// what the compiler makes of it at each ISA level.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void micro_f64(
-    int64_t kc, const double* __restrict a, const double* __restrict b, double* __restrict c,
-    int64_t ldc, int rows, int cols, double alpha, double beta) {
-  double acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    for (int r = 0; r < kMR; ++r) {
-      const double av = a[p * kMR + r];
-#pragma omp simd
-      for (int j = 0; j < kNR; ++j) acc[r][j] += av * b[p * kNR + j];
-    }
-  }
-  for (int r = 0; r < rows; ++r)
-    for (int j = 0; j < cols; ++j)
-      c[r * ldc + j] = alpha * acc[r][j] + (beta == 0 ? 0.0 : beta * c[r * ldc + j]);
-}
-
-/// The same with AVX-512 intrinsics: 16 zmm accumulators held in registers
-/// for the whole of kc (two loads of B and eight broadcasts of A per 16
-/// FMAs), and C updated in place, through masks on a ragged edge tile (a
-/// masked-off lane is neither read nor written, nor can it fault). Alone, on
-/// panels in L1, it runs at ~0.9 x the fp64 peak on the reference host (see
-/// drivers/cpu/README.md).
-__attribute__((target("avx512f"))) void micro_f64_avx512(int64_t kc, const double* __restrict a,
-                                                         const double* __restrict b,
-                                                         double* __restrict c, int64_t ldc,
-                                                         int rows, int cols, double alpha,
-                                                         double beta) {
-  __m512d acc[kMR][2];
-#pragma GCC unroll 8
-  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_pd();
-  for (int64_t p = 0; p < kc; ++p) {
-    const __m512d b0 = _mm512_loadu_pd(b + p * kNR), b1 = _mm512_loadu_pd(b + p * kNR + 8);
-#pragma GCC unroll 8
-    for (int r = 0; r < kMR; ++r) {
-      const __m512d av = _mm512_set1_pd(a[p * kMR + r]);
-      acc[r][0] = _mm512_fmadd_pd(av, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_pd(av, b1, acc[r][1]);
-    }
-  }
-  const __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
-  // A whole tile without masks: the masked path below, run on every tile,
-  // measured 12-22 % slower at 1024^3-2064^3.
-  const bool whole = rows == kMR && cols == kNR;
-  const auto lanes = [](int n) { return __mmask8(n >= 8 ? 0xff : n <= 0 ? 0 : (1u << n) - 1); };
-  const __mmask8 m0 = lanes(cols), m1 = lanes(cols - 8);
-#pragma GCC unroll 8
-  for (int r = 0; r < kMR; ++r) {
-    double* cr = c + r * ldc;
-    __m512d x0 = _mm512_mul_pd(va, acc[r][0]), x1 = _mm512_mul_pd(va, acc[r][1]);
-    if (whole) {
-      if (beta != 0) {
-        x0 = _mm512_fmadd_pd(vb, _mm512_loadu_pd(cr), x0);
-        x1 = _mm512_fmadd_pd(vb, _mm512_loadu_pd(cr + 8), x1);
-      }
-      _mm512_storeu_pd(cr, x0);
-      _mm512_storeu_pd(cr + 8, x1);
-    } else if (r < rows) {
-      if (beta != 0) {
-        x0 = _mm512_fmadd_pd(vb, _mm512_maskz_loadu_pd(m0, cr), x0);
-        x1 = _mm512_fmadd_pd(vb, _mm512_maskz_loadu_pd(m1, cr + 8), x1);
-      }
-      _mm512_mask_storeu_pd(cr, m0, x0);
-      _mm512_mask_storeu_pd(cr + 8, m1, x1);
-    }
-  }
-}
-
-/// A BLIS-style loop nest. For each NC-wide column block and KC-deep slice
-/// the team packs the B panel once, into shared space ([nc/NR][kc][NR]); then
-/// each thread takes MC-row blocks of C, packs its A block ([mc/MR][kc][MR])
-/// and runs the micro-kernel over it. So B is packed once in all, A once per
-/// column block, and both are read contiguously. Packing pads with zeros to
-/// whole register blocks; only the valid part is written back.
-class F64Gemm final : public GemmBase {
+/// f64 through OpenBLAS's DGEMM (the OpenMP build, so its threads are the
+/// driver's own libgomp team). oneDNN has no f64 matmul; chipcert's own
+/// blocked AVX-512 kernel, which this replaces, reached 77.9 and 87.9
+/// GFLOP/s at 1024^3 and 4096^3 on a 2-core Zen 4 where OpenBLAS 0.3.21
+/// reached 99.5 and 106.9 (the fp64 peak case: 113; see README).
+class BlasF64Gemm final : public GemmBase {
  public:
-  F64Gemm(Device& dev, const cc_gemm_params& g)
-      : GemmBase(g, sizeof(double), sizeof(double)), threads_(dev.threads()) {
-    const bool avx512 = cpu_isa() >= Isa::kAvx512;
-    micro_ = avx512 ? micro_f64_avx512 : micro_f64;
-    info_ =
-        std::string("chipcert f64 gemm: packed panels, 8x16 register block, ") +
-        (avx512 ? "AVX-512 intrinsics micro-kernel" : "omp simd micro-kernel (target_clones avx2)");
-    // Equal column blocks instead of full ones and a remainder: a last NC
-    // block of 16 columns costs a whole packing of A for little work
-    // (measured: README). k keeps full KC slices: equal ones as well
-    // measured no better.
-    if (g.n > 0) nc_ = ceil_div(ceil_div(g.n, ceil_div(g.n, kNC)), kNR) * kNR;
-    bpack_.resize(size_t(kKC * kNC));
-    apack_.resize(size_t(threads_) * kApack);
+  BlasF64Gemm(Device& dev, const cc_gemm_params& g) : GemmBase(g, sizeof(double), sizeof(double)) {
+    constexpr int64_t kMax = std::numeric_limits<int>::max();  // OpenBLAS's 32-bit blasint
+    for (int64_t v : {g.m, g.n, g.k, g.lda, g.ldb, g.ldc})
+      if (v > kMax)
+        throw Error(CC_ERR_UNSUPPORTED,
+                    "f64 GEMM: OpenBLAS takes dimensions and leading "
+                    "dimensions up to 2^31-1, got " +
+                        std::to_string(v));
+    openblas_set_num_threads(dev.threads());
+    // The loaded library's own words ("OpenBLAS 0.3.21 ... DYNAMIC_ARCH ...
+    // USE_OPENMP Cooperlake ..."): which kernels DYNAMIC_ARCH picked for
+    // this CPU (OPENBLAS_CORETYPE can override it) is why two hosts differ.
+    info_ = std::string(openblas_get_config()) + "; cblas_dgemm with kernels for " +
+            openblas_get_corename() + ", " + std::to_string(dev.threads()) + " OpenMP threads";
   }
 
   void run(void* const* data) override {
@@ -307,97 +224,11 @@ class F64Gemm final : public GemmBase {
     auto* C = static_cast<double*>(data[2]);
     if (no_product()) return scale_c(C);
     for (int64_t b = 0; b < g_.batch; ++b)
-      one(A + b * g_.stride_a, B + b * g_.stride_b, C + b * g_.stride_c);
+      cblas_dgemm(CblasRowMajor, g_.trans_a ? CblasTrans : CblasNoTrans,
+                  g_.trans_b ? CblasTrans : CblasNoTrans, int(g_.m), int(g_.n), int(g_.k), g_.alpha,
+                  A + b * g_.stride_a, int(g_.lda), B + b * g_.stride_b, int(g_.ldb), g_.beta,
+                  C + b * g_.stride_c, int(g_.ldc));
   }
-
- private:
-  static constexpr size_t kApack = size_t(kMC * kKC);  // one A block
-
-  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-  /// One matrix product of the batch.
-  void one(const double* A, const double* B, double* C) {
-    double* bp = bpack_.data();
-#pragma omp parallel num_threads(threads_)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      double* ap = apack_.data() + size_t(t) * kApack;
-      // Each thread owns an equal share of the MR-row slivers of C, cut into
-      // equal blocks of at most MC rows: no thread waits for a last block.
-      const int64_t slivers = ceil_div(g_.m, kMR);
-      const int64_t r0 = std::min(g_.m, slivers * t / nt * kMR),
-                    r1 = std::min(g_.m, slivers * (t + 1) / nt * kMR);
-      const int64_t mc =
-          r1 > r0 ? ceil_div(ceil_div(r1 - r0, ceil_div(r1 - r0, kMC)), kMR) * kMR : kMR;
-      for (int64_t j0 = 0; j0 < g_.n; j0 += nc_) {
-        const int64_t nc = std::min(nc_, g_.n - j0);
-        for (int64_t p0 = 0; p0 < g_.k; p0 += kKC) {
-          const int64_t kc = std::min(kKC, g_.k - p0);
-#pragma omp for schedule(static)
-          for (int64_t jr = 0; jr < nc; jr += kNR)
-            pack_b(B, p0, kc, j0 + jr, std::min<int64_t>(kNR, nc - jr), bp + jr * kc);
-          // The omp for's implicit barrier: the panel is complete before
-          // anyone reads it; the one below: nobody still reads it when the
-          // next one is packed.
-          for (int64_t i0 = r0; i0 < r1; i0 += mc)
-            block(A, C, i0, std::min(mc, r1 - i0), j0, nc, p0, kc, bp, ap);
-#pragma omp barrier
-        }
-      }
-    }
-  }
-
-  void block(const double* A, double* C, int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t p0,
-             int64_t kc, const double* bp, double* ap) const {
-    for (int64_t ir = 0; ir < mc; ir += kMR)
-      pack_a(A, i0 + ir, std::min<int64_t>(kMR, mc - ir), p0, kc, ap + ir * kc);
-    // Later KC slices add to what the first one wrote.
-    const double beta = p0 > 0 ? 1.0 : g_.beta;
-    // One B sliver stays in L1 while every A sliver of the block (in L2)
-    // passes it.
-    for (int64_t jr = 0; jr < nc; jr += kNR)
-      for (int64_t ir = 0; ir < mc; ir += kMR)
-        micro_(kc, ap + ir * kc, bp + jr * kc, C + (i0 + ir) * g_.ldc + j0 + jr, g_.ldc,
-               int(std::min<int64_t>(kMR, mc - ir)), int(std::min<int64_t>(kNR, nc - jr)), g_.alpha,
-               beta);
-  }
-
-  /// dst[p][r] = op(A)[i + r][p0 + p] for r < rows, zero-padded to kMR.
-  /// The branches on layout and padding sit outside the element loops.
-  void pack_a(const double* A, int64_t i, int64_t rows, int64_t p0, int64_t kc, double* dst) const {
-    if (g_.trans_a) {  // stored k x m: op(A)'s column p is a row of A
-      for (int64_t p = 0; p < kc; ++p) {
-        const double* src = A + (p0 + p) * g_.lda + i;
-        for (int r = 0; r < kMR; ++r) dst[p * kMR + r] = r < rows ? src[r] : 0.0;
-      }
-      return;
-    }
-    const double* src[kMR];
-    for (int r = 0; r < kMR; ++r) src[r] = A + (i + std::min<int64_t>(r, rows - 1)) * g_.lda + p0;
-    for (int64_t p = 0; p < kc; ++p)
-      for (int r = 0; r < kMR; ++r) dst[p * kMR + r] = r < rows ? src[r][p] : 0.0;
-  }
-
-  /// dst[p][j] = op(B)[p0 + p][j0 + j] for j < cols, zero-padded to kNR.
-  void pack_b(const double* B, int64_t p0, int64_t kc, int64_t j0, int64_t cols,
-              double* dst) const {
-    for (int64_t p = 0; p < kc; ++p) {
-      double* d = dst + p * kNR;
-      if (g_.trans_b) {  // stored n x k
-        for (int64_t j = 0; j < cols; ++j) d[j] = B[(j0 + j) * g_.ldb + p0 + p];
-      } else {
-        std::memcpy(d, B + (p0 + p) * g_.ldb + j0, size_t(cols) * sizeof(double));
-      }
-      std::fill(d + cols, d + kNR, 0.0);
-    }
-  }
-
-  int threads_;
-  void (*micro_)(int64_t, const double*, const double*, double*, int64_t, int, int, double,
-                 double) = micro_f64;
-  int64_t nc_ = kNC;           // equal blocks of n (see the constructor)
-  std::vector<double> bpack_;  // shared B panel, reused by every launch
-  std::vector<double> apack_;  // per-thread A blocks
 };
 
 }  // namespace
@@ -430,7 +261,7 @@ std::unique_ptr<Kernel> make_gemm_kernel(Device& dev, const cc_op_desc& op) {
     throw Error(e.status == dnnl_unimplemented ? CC_ERR_UNSUPPORTED : CC_ERR_DEVICE,
                 "oneDNN matmul for " + pair + " GEMM: " + e.what());
   }
-  if (in == CC_DTYPE_F64 && acc == CC_DTYPE_F64) return std::make_unique<F64Gemm>(dev, g);
+  if (in == CC_DTYPE_F64 && acc == CC_DTYPE_F64) return std::make_unique<BlasF64Gemm>(dev, g);
   throw Error(CC_ERR_UNSUPPORTED, "GEMM dtype/acc_dtype " + pair +
                                       " is not supported; supported: f32/f32, f64/f64, "
                                       "bf16/f32, i8/i32");

@@ -231,7 +231,6 @@ const std::vector<GemmCase> kGemmCases = {
     {100, 70, 90, 0, 0, 5, 9, 3, 0.5, 2, 0, false},
     {257, 130, 513, 1, 0, 0, 2, 1, 0.5, 2, 0, false},
     {300, 600, 40, 0, 1, 1, 1, 1, -1, 1, 0, false},
-    // n in three equal column blocks of the f64 GEMM, m in several row blocks
     {260, 1040, 50, 0, 0, 0, 3, 0, 1, 0, 0, false},
     {16, 16, 0, 0, 0, 0, 0, 0, 1, 2, 0, false},
     {16, 8, 8, 0, 0, 0, 0, 0, 0, 0.5, 0, false},
@@ -316,26 +315,25 @@ TEST_F(CpuDriver, GemmF32) {
 
 TEST_F(CpuDriver, GemmF64) {
   std::uniform_real_distribution<double> u(-1, 1);
-  // The driver's own GEMM: its AVX-512 micro-kernel where the CPU has one,
-  // and the portable one it falls back to.
-  for (const char* isa : {static_cast<const char*>(nullptr), "avx2", "scalar"}) {
-    SCOPED_TRACE(isa ? isa : "best ISA");
-    cpu_test::IsaCap cap(isa);
-    for (const GemmCase& c : kGemmCases)
-      check_gemm<double, double>(
-          CC_DTYPE_F64, CC_DTYPE_F64, c, std::numeric_limits<double>::epsilon(),
-          [&](std::mt19937& r) { return u(r); }, [](double v) { return v; });
-    // kernel_info names the micro-kernel that ran.
-    cc_op_desc op = desc(CC_OP_GEMM, CC_DTYPE_F64, CC_DTYPE_F64);
-    op.u.gemm = gemm_params(64, 64, 64, 64, 64, 64);
-    cc_kernel* k = nullptr;
-    ASSERT_EQ(drv().prepare(dev_, &op, &k), CC_OK) << error();
-    const std::string info = drv().kernel_info(dev_, k);
-    drv().release(dev_, k);
-    const bool avx512 = !isa && __builtin_cpu_supports("avx512f") &&
-                        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-    EXPECT_EQ(info.find("AVX-512 intrinsics") != std::string::npos, avx512) << info;
-  }
+  // OpenBLAS's DGEMM under the driver's GEMM contract: transposes, padded
+  // leading dimensions, alpha/beta, k = 0, batches with a shared B.
+  for (const GemmCase& c : kGemmCases)
+    check_gemm<double, double>(
+        CC_DTYPE_F64, CC_DTYPE_F64, c, std::numeric_limits<double>::epsilon(),
+        [&](std::mt19937& r) { return u(r); }, [](double v) { return v; });
+  // kernel_info names the library, its version and the kernels it chose.
+  cc_op_desc op = desc(CC_OP_GEMM, CC_DTYPE_F64, CC_DTYPE_F64);
+  op.u.gemm = gemm_params(64, 64, 64, 64, 64, 64);
+  cc_kernel* k = nullptr;
+  ASSERT_EQ(drv().prepare(dev_, &op, &k), CC_OK) << error();
+  const std::string info = drv().kernel_info(dev_, k);
+  drv().release(dev_, k);
+  EXPECT_EQ(info.rfind("OpenBLAS 0.", 0), 0u) << info;
+  EXPECT_NE(info.find("cblas_dgemm with kernels for "), std::string::npos) << info;
+  // A dimension OpenBLAS's 32-bit integers cannot carry is refused at prepare.
+  op.u.gemm = gemm_params(1, 1, int64_t{1} << 31, int64_t{1} << 31, 1, 1);
+  EXPECT_EQ(drv().prepare(dev_, &op, &k), CC_ERR_UNSUPPORTED);
+  EXPECT_NE(error().find("up to 2^31-1, got 2147483648"), std::string::npos) << error();
 }
 
 TEST_F(CpuDriver, GemmBf16) {
