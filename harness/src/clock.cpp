@@ -251,6 +251,10 @@ results::ExecutionUnit vector_unit_from_probe(std::string name, std::string dtyp
   return u;
 }
 
+std::vector<CpuUnitProbe> cpu_unit_probes() {
+  return detail::unit_probes();
+}
+
 std::string amx_unavailable_reason() {
 #if defined(__x86_64__)
   return detail::amx_unavailable_reason();

@@ -70,6 +70,7 @@ void read_clock(results::Host& host);
 
 }  // namespace chipcert::harness
 
+#include <functional>
 #include <map>
 
 namespace chipcert::harness {
@@ -102,6 +103,25 @@ results::ExecutionUnit vector_unit_from_probe(std::string name, std::string dtyp
 /// not. The median over the pairs of every thread. About 0.1 s a unit.
 /// nullopt off x86-64 or without AVX2+FMA.
 std::optional<CpuPeakRates> measure_cpu_peak_rates(unsigned threads);
+
+/// One execution unit's probe: `window` runs independent chains of one
+/// instruction on the calling thread for a few milliseconds and returns the
+/// ops done. Exposed so a benchmark can time a peak case against the probe
+/// of the unit it runs on, in the same rounds.
+struct CpuUnitProbe {
+  std::string name;   ///< e.g. "avx512-fma-fp32", as results::ExecutionUnit::name
+  std::string dtype;  ///< fp64, fp32, fp16, bf16, int8
+  std::string what;   ///< the instruction, for the basis text
+  std::function<double()> window;
+  double ops_per_instruction = 0;
+  int max_pipes = 2;
+  /// > 0 for a matrix unit: its documented ops per cycle per core.
+  double documented_ops_per_cycle = 0;
+};
+
+/// The probes of every unit this CPU has (after asking Linux for the AMX
+/// tile state where the CPU has AMX); empty off x86-64 or without AVX2+FMA.
+std::vector<CpuUnitProbe> cpu_unit_probes();
 
 /// Why the AMX units are not probed on this machine ("" when they are):
 /// no AMX in CPUID, or Linux refused the tile state.
