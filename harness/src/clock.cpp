@@ -167,6 +167,8 @@ StatedClock read_stated_clock() {
   }
   s.cpufreq_max_mhz =
       read_number_file("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", 1e-3);
+  s.cpufreq_boost_above_max =
+      read_number_file("/sys/devices/system/cpu/cpufreq/boost", 1).value_or(0) > 0;
   if (!s.tsc_mhz && !s.cpufreq_max_mhz) {
     s.tsc_mhz = proc_cpuinfo_mhz();
     if (s.tsc_mhz) s.tsc_source = "the kernel's cpu MHz (its TSC calibration, no cpufreq)";
@@ -180,15 +182,23 @@ results::ClockBounds clock_bounds(const StatedClock& s) {
   std::optional<double> stated_max = s.cpuid_max_mhz;
   std::string max_basis;
   if (s.cpuid_max_mhz) max_basis = "CPUID 0x16 maximum " + mhz_text(*s.cpuid_max_mhz);
-  if (s.cpufreq_max_mhz && (!stated_max || *s.cpufreq_max_mhz > *stated_max)) {
+  const bool cpufreq_is_max = s.cpufreq_max_mhz && !s.cpufreq_boost_above_max;
+  if (cpufreq_is_max && (!stated_max || *s.cpufreq_max_mhz > *stated_max)) {
     stated_max = s.cpufreq_max_mhz;
     max_basis = "cpufreq maximum " + mhz_text(*s.cpufreq_max_mhz);
   }
-  std::optional<double> base = s.cpuid_base_mhz ? s.cpuid_base_mhz : s.tsc_mhz;
-  const std::string base_basis = s.cpuid_base_mhz ? "CPUID 0x16 base " + mhz_text(*s.cpuid_base_mhz)
-                                 : s.tsc_mhz
-                                     ? "TSC " + mhz_text(*s.tsc_mhz) + " from " + s.tsc_source
-                                     : std::string();
+  std::optional<double> base;
+  std::string base_basis;
+  if (s.cpuid_base_mhz) {
+    base = s.cpuid_base_mhz;
+    base_basis = "CPUID 0x16 base " + mhz_text(*s.cpuid_base_mhz);
+  } else if (s.cpufreq_max_mhz && !cpufreq_is_max) {
+    base = s.cpufreq_max_mhz;
+    base_basis = "cpufreq maximum " + mhz_text(*s.cpufreq_max_mhz) + " (boost on above it)";
+  } else if (s.tsc_mhz) {
+    base = s.tsc_mhz;
+    base_basis = "TSC " + mhz_text(*s.tsc_mhz) + " from " + s.tsc_source;
+  }
   if (stated_max) {
     b.max_mhz = *stated_max * 1.05;
     b.basis = "up to the " + max_basis + " + 5 %";

@@ -85,6 +85,16 @@ TEST(ClockBounds, StatedMaximumWinsAndNothingAboveTheFastestX86) {
   // cpufreq's maximum above CPUID's is the one taken.
   s.cpufreq_max_mhz = 4200;
   EXPECT_DOUBLE_EQ(ch::clock_bounds(s).max_mhz, 4410);
+  // acpi-cpufreq with boost on states its top P-state, not the boost clock:
+  // a base, with the headroom above it (an EPYC 7763: 2450, boosting to 3500).
+  ch::StatedClock epyc;
+  epyc.cpufreq_max_mhz = 2450;
+  epyc.cpufreq_boost_above_max = true;
+  b = ch::clock_bounds(epyc);
+  EXPECT_DOUBLE_EQ(b.max_mhz, 2450 * ch::kTurboHeadroom);
+  EXPECT_NE(b.basis.find("(boost on above it)"), std::string::npos) << b.basis;
+  epyc.cpufreq_boost_above_max = false;
+  EXPECT_DOUBLE_EQ(ch::clock_bounds(epyc).max_mhz, 2450 * 1.05);
   // A desktop part's TSC times the headroom is capped.
   ch::StatedClock desktop;
   desktop.tsc_mhz = 3700;

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace chipcert::compare {
 
@@ -109,6 +111,19 @@ void host_warnings(const results::Host& base, const results::Host& candidate,
         std::to_string(base.cores) + " cores; candidate: " + model(candidate.cpu_model) + ", " +
         std::to_string(candidate.cores) + " cores): a change in a CPU figure may be the machine's");
   if (!base.clock_under_load_mhz || !candidate.clock_under_load_mhz) return;
+  // A clock its own imul cross-check or the CPU's stated bounds refute says
+  // nothing about the machine; say that instead of comparing it.
+  bool refuted = false;
+  using Side = std::pair<const results::Host*, const char*>;
+  for (const auto& [h, side] : {Side{&base, "baseline"}, Side{&candidate, "candidate"}})
+    if (!h->clock_cross_check_readings_mhz.empty())
+      if (const std::string why = results::clock_untrusted_reason(*h); !why.empty()) {
+        warnings.push_back(
+            std::string("the ") + side +
+            "'s clock reading is not trusted, so the clocks are not compared: " + why);
+        refuted = true;
+      }
+  if (refuted) return;
   const double b = *base.clock_under_load_mhz, c = *candidate.clock_under_load_mhz;
   if (b > 0 && std::abs(c / b - 1) > 0.03) {
     char text[256];

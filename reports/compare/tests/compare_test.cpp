@@ -220,6 +220,26 @@ TEST(Compare, HostDifferencesAreWarnedNotGated) {
             "the runs are on different host CPUs (baseline: Oxide Virtual Turin-like Processor, 2 "
             "cores; candidate: AMD EPYC 9654 96-Core Processor, 96 cores): a change in a CPU "
             "figure may be the machine's");
+  // A clock its cross-check refutes (an `add $1` chain on a 2.1 GHz Xeon)
+  // is named, not compared.
+  cand.host.cpu_model = base.host.cpu_model;
+  cand.host.cores = base.host.cores;
+  cand.host.clock_under_load_mhz = 10726.0;
+  cand.host.clock_under_load_readings_mhz = {10726.0};
+  cand.host.clock_cross_check_readings_mhz = {2712.0};
+  c = compare_documents(base, cand, {});
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0].rfind("the candidate's clock reading is not trusted, so the clocks are "
+                                "not compared: reading 0: the add chain read 10726 MHz and the "
+                                "imul chain 2712 MHz",
+                                0),
+            0u)
+      << c.warnings[0];
+  cand.host.clock_cross_check_readings_mhz = {10700.0};  // agrees: compared, -> +206 %
+  EXPECT_NE(compare_documents(base, cand, {}).warnings.at(0).find("differs by +206.5 %"),
+            std::string::npos);
+  cand.host.clock_under_load_readings_mhz.clear();
+  cand.host.clock_cross_check_readings_mhz.clear();
   // One side without a clock (an older document, or not x86-64): nothing to say.
   base.host.clock_under_load_mhz.reset();
   cand.host.cpu_model = base.host.cpu_model;

@@ -36,8 +36,12 @@ struct StatedClock {
   std::optional<double> cpuid_base_mhz;   ///< CPUID leaf 0x16 EAX
   std::optional<double> cpuid_max_mhz;    ///< CPUID leaf 0x16 EBX
   std::optional<double> cpufreq_max_mhz;  ///< cpufreq's cpuinfo_max_freq
-  std::optional<double> tsc_mhz;          ///< CPUID 0x15, the hypervisor's timing leaf, or cpu MHz
-  std::string tsc_source;                 ///< where tsc_mhz came from
+  /// cpufreq's global `boost` switch is on: acpi-cpufreq (AMD's older
+  /// driver) then states its highest P-state, not the boost clock above it,
+  /// so cpufreq_max_mhz is a base, not a maximum.
+  bool cpufreq_boost_above_max = false;
+  std::optional<double> tsc_mhz;  ///< CPUID 0x15, the hypervisor's timing leaf, or cpu MHz
+  std::string tsc_source;         ///< where tsc_mhz came from
 };
 
 /// Reads StatedClock on this machine (empty off x86-64).
